@@ -1,0 +1,216 @@
+"""AnalyzerConfig and one options dataclass per check family; TOML load / save.
+
+Options are frozen: a call that needs different options builds a new config with
+``dataclasses.replace`` instead of mutating shared state.
+"""
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from .errors import InputError
+
+Device = Literal["auto", "cpu", "cuda"]
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+
+
+def default_models_dir() -> Path:
+    return Path(os.environ.get("INTERVIEW_GUARD_MODELS") or Path.home() / ".cache" / "interview_guard" / "models")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("INTERVIEW_GUARD_DATA") or Path.home() / ".cache" / "interview_guard" / "data")
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("INTERVIEW_GUARD_STORE") or Path.home() / ".local" / "share" / "interview_guard" / "cases.sqlite")
+
+
+def default_analyst() -> str:
+    try:
+        return os.environ.get("INTERVIEW_GUARD_ANALYST") or getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class MediaOptions:
+    max_duration_s: float = 3 * 3600.0
+    max_width: int = 4096
+    max_height: int = 4096
+    max_image_pixels: int = 4096 * 4096
+    max_file_bytes: int = 8 * 1024**3
+    sample_fps: float = 5.0
+    audio_chunk_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    detector: Literal["mediapipe", "yunet"] = "mediapipe"
+    min_face_px: int = 40
+    match_threshold: float = 0.363  # SFace cosine threshold from OpenCV; see benchmarks/
+    embedding_batch: int = 16
+    max_faces: int = 6
+
+
+@dataclass(frozen=True)
+class LivenessOptions:
+    fas_threshold: float = 0.1826
+    external_model: str | None = None  # path to a user-supplied ONNX frame classifier
+
+
+@dataclass(frozen=True)
+class SpeechOptions:
+    asr_model: str = "whisper-base"  # manifest name, faster-whisper model name, or local dir
+    language: str | None = None  # None = detect
+    beam_size: int = 5
+    compute_type: str = "auto"  # int8 on CPU, float16 on CUDA
+    vad: bool = True
+    fluency_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    maxmind_dir: str | None = None  # user-supplied GeoIP2/GeoLite2/IP2Proxy .mmdb files
+    churn_window_min: float = 30.0
+    long_session_h: float = 14.0
+
+
+@dataclass(frozen=True)
+class DocumentOptions:
+    ocr_min_confidence: float = 0.5
+    max_pdf_pages: int = 50
+
+
+@dataclass(frozen=True)
+class RiskOptions:
+    policy: str | None = None  # path to a policy TOML; None = the built-in default policy
+    fluency_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    thumbnails: bool = True
+    max_thumbnails: int = 24
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    device: Device = "auto"
+    models_dir: Path = field(default_factory=default_models_dir)
+    model_overrides: Mapping[str, str] = field(default_factory=dict)  # model name -> user path
+    store_path: Path | None = field(default_factory=default_store_path)  # None = no store
+    analyst: str = field(default_factory=default_analyst)
+    checks: tuple[str, ...] | None = None  # None = every registered check
+    threads: int = 0  # 0 = let ONNX Runtime / CTranslate2 decide
+    media: MediaOptions = field(default_factory=MediaOptions)
+    face: FaceOptions = field(default_factory=FaceOptions)
+    liveness: LivenessOptions = field(default_factory=LivenessOptions)
+    speech: SpeechOptions = field(default_factory=SpeechOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    documents: DocumentOptions = field(default_factory=DocumentOptions)
+    risk: RiskOptions = field(default_factory=RiskOptions)
+    report: ReportOptions = field(default_factory=ReportOptions)
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise InputError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.media.sample_fps <= 0 or self.media.sample_fps > 60:
+            raise InputError(f"media.sample_fps must be in (0, 60], got {self.media.sample_fps}")
+
+    # ------------------------------------------------------------------ TOML
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "AnalyzerConfig":
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"config file not found: {p}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise InputError(f"config file {p} is not valid TOML: {e}") from None
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "AnalyzerConfig":
+        return _build(cls, data, "")
+
+    def to_mapping(self) -> dict[str, Any]:
+        return _dump(self)
+
+    def to_toml(self) -> str:
+        return _toml_dumps(self.to_mapping())
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_toml(), encoding="utf-8")
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str):
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise InputError(f"unknown config key(s) {', '.join(sorted(prefix + k for k in unknown))}")
+    kwargs: dict[str, Any] = {}
+    defaults = cls()
+    for name, value in data.items():
+        current = getattr(defaults, name)
+        if is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise InputError(f"config [{prefix}{name}] must be a table")
+            kwargs[name] = _build(type(current), value, f"{prefix}{name}.")
+        elif isinstance(current, Path) or name in ("models_dir", "store_path"):
+            kwargs[name] = Path(value) if value not in (None, "") else None
+        elif isinstance(current, tuple) or name == "checks":
+            kwargs[name] = tuple(value) if value is not None else None
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def _dump(obj) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if is_dataclass(v):
+            out[f.name] = _dump(v)
+        elif isinstance(v, Path):
+            out[f.name] = str(v)
+        elif isinstance(v, tuple):
+            out[f.name] = list(v)
+        elif isinstance(v, Mapping):
+            out[f.name] = dict(v)
+        else:
+            out[f.name] = v
+    return out
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _toml_dumps(d: Mapping[str, Any], prefix: str = "") -> str:
+    # None has no TOML spelling: omitted keys fall back to their defaults on load.
+    lines = [f"{k} = {_toml_value(v)}" for k, v in d.items()
+             if v is not None and not isinstance(v, Mapping)]
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            body = _toml_dumps(v, f"{prefix}{k}.")
+            lines.append(f"\n[{prefix}{k}]\n{body}" if body.strip() else f"\n[{prefix}{k}]")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def replace(cfg: AnalyzerConfig, **changes: Any) -> AnalyzerConfig:
+    """``dataclasses.replace`` re-exported so callers need not import dataclasses."""
+    return dataclasses.replace(cfg, **changes)
