@@ -169,7 +169,9 @@ class Analyzer:
     """Analyze one case at a time. Reuses model sessions across cases; close() when done."""
 
     def __init__(self, config: AnalyzerConfig | None = None, *, runtime=None, models=None,
-                 store=None, use_store: bool = True, progress: Progress | None = None) -> None:
+                 store=None, use_store: bool = True, progress: Progress | None = None,
+                 checks: Mapping[str, type] | None = None,
+                 features: Mapping[str, FeatureSpec] | None = None) -> None:
         from .runtime.models import ModelStore
         from .runtime.onnx import OnnxRuntime
 
@@ -180,6 +182,9 @@ class Analyzer:
         self._use_store = use_store and (store is not None or self.config.store_path is not None)
         self.progress = progress or _no_progress
         self._policy = None
+        # Registries are injectable so tests (and embedders) can run a custom set.
+        self._checks = dict(checks) if checks is not None else None
+        self._features = dict(features) if features is not None else None
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -199,7 +204,7 @@ class Analyzer:
         return self._policy
 
     def selected_checks(self) -> dict[str, type]:
-        checks = registered_checks()
+        checks = self._checks if self._checks is not None else registered_checks()
         if self.config.checks is None:
             return checks
         unknown = [c for c in self.config.checks if c not in checks]
@@ -248,7 +253,7 @@ class Analyzer:
         case_id = inputs.case_id or "case-" + hashlib.sha256(
             "|".join(sorted(r.sha256 for r in records)).encode()).hexdigest()[:12]
         checks = self.selected_checks()
-        specs = feature_registry.registry()
+        specs = self._features if self._features is not None else feature_registry.registry()
         needed = feature_registry.closure(set().union(*(c.needs for c in checks.values())) if checks else set(), specs)
         env = FeatureEnv(config=self.config, runtime=self.runtime, models=self.models, inputs=inputs,
                          media=media_info, store=self.store)
