@@ -17,7 +17,7 @@ from .errors import InterviewGuardError
 
 logger = logging.getLogger("interview_guard")
 
-COMMAND_MODULES = ("analyze", "faces", "speech", "documents", "network", "models", "doctor", "ui",
+COMMAND_MODULES = ("analyze", "batch", "faces", "speech", "documents", "network", "models", "doctor", "ui",
                    "store", "bench")
 
 
