@@ -56,6 +56,12 @@ class FaceOptions:
     match_threshold: float = 0.363  # SFace cosine threshold from OpenCV; see benchmarks/
     embedding_batch: int = 16
     max_faces: int = 6
+    full_range: bool = False  # MediaPipe's detector for small / distant faces instead of the webcam one
+    min_identity_s: float = 1.0  # a face cluster must be seen this long to count as a person
+    min_presence_share: float = 0.5  # face.presence flags below this share of time with a usable face
+    max_absence_s: float = 20.0  # ... or when the face is gone longer than this in one stretch
+    thumbnail_interval_s: float = 2.0  # how often a face crop is kept for evidence thumbnails
+    max_face_thumbnails: int = 400  # memory bound for long recordings (the interval doubles past it)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,16 @@ class NetworkOptions:
 class DocumentOptions:
     ocr_min_confidence: float = 0.5
     max_pdf_pages: int = 50
+    max_file_bytes: int = 25 * 1024**2  # resume / document files
+    max_pdf_stream_bytes: int = 20 * 1024**2  # decompressed bytes per PDF stream
+    max_zip_bytes: int = 100 * 1024**2  # DOCX: total uncompressed size of the zip members
+    max_zip_ratio: float = 200.0  # DOCX: per-member compression ratio above this is a zip bomb
+    max_zip_members: int = 5000
+    max_text_chars: int = 2_000_000  # text kept from one resume
+    ela_ratio_threshold: float = 2.2  # photo vs page error level; see benchmarks/results/documents.md
+    recapture_threshold: float = 4.5  # chroma spectral peak prominence (log units) of a screen photo
+    expiry_soon_days: int = 30
+    template_similarity: float = 0.8  # estimated Jaccard of resume shingles counted as template reuse
 
 
 @dataclass(frozen=True)
