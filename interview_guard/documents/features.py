@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 # The face family's feature for the ID photo, when it is registered (same detector and
 # embedder as the interview faces, so the photo is compared like-for-like).
-VISION_ID_FACE_FEATURES = ("id_photo_face", "id_face", "id_photo")
+VISION_ID_FACE_FEATURES = ("id_face",)
 
 
 @feature("id_document", "derived", description="ID document: OCR, MRZ, visual zone, photo and integrity cues")
@@ -46,6 +46,7 @@ def _vision_face(get) -> tuple[bool, DocumentFace | None]:
         except FeatureUnavailable as e:
             return (not e.error, None)
         face = value[0] if isinstance(value, (list, tuple)) and value else value
+        face = getattr(face, "face", face)  # vision's StillFace wraps the Face
         bbox = getattr(face, "bbox", None)
         if bbox is None:
             return True, None

@@ -168,11 +168,11 @@ def guess_format(lines: Sequence[str]) -> str | None:
 
 
 def _fit_length(line: str, length: int, head: int, tail: int, repairs: list[str], n: int) -> str:
+    """Stretch or shrink the filler-heavy middle of a line read with too few / many characters."""
     if len(line) == length:
         return line
     original = line
-    if tail == 0:
-        line = line[:length] if len(line) > length and set(line[length:]) <= {"<", "K"} or len(line) > length else line
+    if tail == 0 or len(line) < head + tail:
         line = line[:length].ljust(length, "<")
     else:
         middle = line[head:len(line) - tail]
@@ -290,8 +290,11 @@ def parse_mrz(lines: Sequence[str] | str, *, repair: bool = True, source: str = 
     if fmt is None:
         raise InputError(f"an MRZ has 2 lines (TD2, TD3) or 3 lines (TD1); got {len(raw)}")
     norm = [normalize_line(x) for x in raw]
+    length = FORMATS[fmt][1]
+    far = [f"line {i + 1} has {len(x)}" for i, x in enumerate(norm) if abs(len(x) - length) > 0.2 * length]
+    if far:
+        raise InputError(f"not an MRZ: a {fmt} line has {length} characters; {', '.join(far)}")
     if not repair:
-        length = FORMATS[fmt][1]
         bad = [i + 1 for i, x in enumerate(norm) if len(x) != length]
         if bad:
             raise InputError(f"{fmt} MRZ lines must be {length} characters; line(s) {bad} are not")

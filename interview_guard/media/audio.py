@@ -161,7 +161,11 @@ def _chunks(p: Path, opts: MediaOptions, chunk_samples: int) -> Iterator[AudioCh
                                             f"{opts.max_duration_s / 60:.1f} min (media.max_duration_s)")
                     logger.debug("%s: %.2f s of audio missing at t=%.2f s; filling with silence",
                                  p, gap, expected_t)
-                    yield from chunker.push(np.zeros(round(gap * SAMPLE_RATE), np.float32))
+                    missing = round(gap * SAMPLE_RATE)
+                    while missing > 0:  # in chunk-sized pieces: a long gap never sits in memory whole
+                        piece = min(missing, chunker.size)
+                        yield from chunker.push(np.zeros(piece, np.float32))
+                        missing -= piece
                 if t is not None:
                     expected_t = t + frame.samples / float(frame.sample_rate)
                 elif expected_t is not None:

@@ -207,7 +207,7 @@ class IpIntel:
         if cloudip is not None:
             tables.append(cached_table("cloudip", Path(cloudip), sources.load_cloudip, cache_dir))
         if country_mmdb is not None:
-            tables.append(cached_table("country", Path(country_mmdb), sources.load_country_mmdb, cache_dir))
+            tables.append(cached_table("country", Path(country_mmdb), sources.load_country, cache_dir))
         if asn_dir is not None:
             folder = Path(asn_dir)
             key = folder / "asn-ipv4-num.csv" if (folder / "asn-ipv4-num.csv").is_file() else folder

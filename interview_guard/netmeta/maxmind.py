@@ -115,7 +115,7 @@ class MaxMindDatabase:
         meta = self._reader.metadata()
         self.database_type: str = str(meta.database_type)
         built = datetime.fromtimestamp(meta.build_epoch, tz=timezone.utc).date().isoformat()
-        vendor = "IP2Location" if "ip2" in self.database_type.lower() else "MaxMind"
+        vendor = "IP2Location" if any(v in self.database_type.lower() for v in ("ip2proxy", "ip2location")) else "MaxMind"
         self.source = f"{vendor} {self.database_type}"
         self.description = f"{vendor} {self.database_type} ({self.path.name}, built {built})"
 

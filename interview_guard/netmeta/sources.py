@@ -107,6 +107,37 @@ def country_of(record) -> str:
     return str(cc).upper() if cc else ""
 
 
+def load_country(path: Path) -> RangeTable:
+    """A country table from an mmdb file, or from ip-location-db's CSV layout
+    (``start,end,country_code`` with decimal or dotted addresses; files ``*-num.csv`` or ``*.csv``)."""
+    if Path(path).suffix.lower() == ".csv":
+        return load_country_csv(path)
+    return load_country_mmdb(path)
+
+
+def _addr(text: str) -> tuple[int, int]:
+    text = text.strip()
+    if "." in text or ":" in text:
+        a = ipaddress.ip_address(text)
+        return a.version, int(a)
+    v = int(text)
+    return (4 if v < 2**32 else 6), v
+
+
+def load_country_csv(path: Path) -> RangeTable:
+    b = TableBuilder("country", f"country ranges {Path(path).name}")
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            if len(row) < 3 or not row[2].strip():
+                continue
+            try:
+                (version, start), (_v, end) = _addr(row[0]), _addr(row[1])
+            except ValueError:
+                continue  # a header line
+            b.add(version, start, end, Label("country", row[2].strip().upper()))
+    return b.build(nested=True)
+
+
 def load_country_mmdb(path: Path) -> RangeTable:
     import maxminddb
 

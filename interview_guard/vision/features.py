@@ -18,17 +18,22 @@ from .records import FaceSample, FaceTimeline, FaceTracks, FrameFaces, FrameSumm
 
 logger = logging.getLogger(__name__)
 
-MEDIAPIPE_MODELS = ("mediapipe-face-detection", "mediapipe-face-mesh")
 MEDIAPIPE_PROVIDER = "mediapipe-tflite-cpu"
 
 
-def record_mediapipe(env: FeatureEnv) -> None:
-    """MediaPipe runs the tflite files shipped in its wheel; record them for provenance
-    even when the model store cannot point at a fetched copy."""
-    for name in MEDIAPIPE_MODELS:
+def mediapipe_model_names(full_range: bool) -> tuple[str, ...]:
+    """Manifest names of the tflite files MediaPipe runs (shipped inside its wheel)."""
+    detection = "mediapipe-face-detection-full-range" if full_range else "mediapipe-face-detection"
+    return (detection, "mediapipe-face-mesh")
+
+
+def record_mediapipe(env: FeatureEnv, full_range: bool) -> None:
+    """Record the MediaPipe models for provenance even when the model store has no
+    fetched copy of them (MediaPipe loads its own files)."""
+    for name in mediapipe_model_names(full_range):
         try:
             env.model_path(name)
-        except Exception:  # "installed" models may have no file of their own in the store
+        except Exception:  # not in the manifest / not fetched: the name still goes in the report
             pass
         env.models_used[name] = MEDIAPIPE_PROVIDER
 
@@ -50,7 +55,7 @@ def build_analyzer(env: FeatureEnv, *, video: bool):
                 raise
             logger.info("YuNet unavailable (%s); using MediaPipe for still images", e)
     if fo.detector == "mediapipe" or not video:
-        record_mediapipe(env)
+        record_mediapipe(env, full_range=fo.full_range if video else True)
     opts = AnalyzerOptions(detector=fo.detector if video else "mediapipe", video=video, max_faces=fo.max_faces,
                            full_range=fo.full_range, quality=QualityOptions(min_face_px=float(fo.min_face_px)))
     return FaceAnalyzer(embedder, opts, yunet=yunet)

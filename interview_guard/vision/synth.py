@@ -44,6 +44,17 @@ def jitter(image: np.ndarray, n: int, *, width: int = 640, height: int = 480, se
         yield cv2.warpAffine(base, m, (width, height), borderMode=cv2.BORDER_REFLECT)
 
 
+def crop_around(image: np.ndarray, bbox: Sequence[float], scale: float = 2.2) -> np.ndarray:
+    """A square crop centred on a face box, ``scale`` times its larger side (clipped to the image)."""
+    h, w = image.shape[:2]
+    x, y, bw, bh = bbox
+    side = max(bw, bh) * scale
+    cx, cy = x + bw / 2, y + bh / 2
+    x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    x1, y1 = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+    return np.ascontiguousarray(image[y0:y1, x0:x1])
+
+
 def grid(images: Sequence[np.ndarray], *, cols: int, cell_width: int, cell_height: int) -> np.ndarray:
     """Tile images (each fitted to a cell) into one group picture."""
     rows = (len(images) + cols - 1) // cols
@@ -80,3 +91,21 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | Path, fps: int = 25) -> 
 def _chain(first, rest):
     yield first
     yield from rest
+
+
+def largest_face_box(image: np.ndarray) -> tuple[float, float, float, float]:
+    """The box of the largest face MediaPipe finds in a still BGR image (ValueError if none)."""
+    from .detect import MediapipeDetector
+
+    with MediapipeDetector(video=False, max_faces=4, full_range=True, mesh=False) as det:
+        faces = det.detect(image[:, :, ::-1])
+    if not faces:
+        raise ValueError("no face in the image")
+    return max(faces, key=lambda f: f.bbox[2] * f.bbox[3]).bbox
+
+
+def portrait_clip(image: np.ndarray, n: int, *, width: int = 640, height: int = 480, seed: int = 0,
+                  face_scale: float = 3.0) -> list[np.ndarray]:
+    """``n`` webcam-like frames of the person in ``image``: framed on the face, gently moving."""
+    crop = crop_around(image, largest_face_box(image), face_scale)
+    return list(jitter(crop, n, width=width, height=height, seed=seed))

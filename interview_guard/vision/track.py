@@ -32,7 +32,7 @@ class TrackOptions:
     min_segment_s: float = 1.0  # shorter runs are absorbed by their neighbours
 
 
-@dataclass
+@dataclass(eq=False)
 class _Cluster:
     total: np.ndarray  # quality-weighted sum of unit vectors
     weight: float
@@ -96,7 +96,8 @@ def track_identities(samples: Sequence[FaceSample], sample_fps: float,
     min_n = max(1, int(round(options.min_identity_s * sample_fps)))
     major = [c for c in clusters
              if len(c.members) >= min_n and c.weight >= options.min_quality_mass * min_n]
-    minor = [c for c in clusters if c not in major]
+    major_ids = {id(c) for c in major}
+    minor = [c for c in clusters if id(c) not in major_ids]
 
     labels = np.full(len(samples), -1, dtype=np.int64)
     if major:

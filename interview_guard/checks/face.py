@@ -1,0 +1,278 @@
+"""Face identity signals: presence, other people, identity over time, ID photo, across interviews.
+
+Poor footage (tiny, blurry, turned faces) lowers ``confidence``; it never raises a flag by itself.
+Nothing here infers emotion, expression, age, ethnicity or anything but "same face or not".
+"""
+from __future__ import annotations
+
+import base64
+import logging
+from typing import ClassVar
+
+import numpy as np
+
+from ..features import FeatureUnavailable
+from ..types import Evidence, Signal
+from . import register_check
+from .base import CaseContext, errored, flag, ok, skipped
+
+logger = logging.getLogger(__name__)
+
+CHECK = "face"
+PRESENCE = "face.presence"
+MULTIPLE = "face.multiple_people"
+CONSISTENCY = "face.identity_consistency"
+ID_MATCH = "face.id_photo_match"
+CROSS = "face.cross_interview"
+
+
+def data_uri(jpeg: bytes | None) -> str | None:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii") if jpeg else None
+
+
+def _runs(mask: list[bool], times: list[float], step: float) -> list[tuple[float, float]]:
+    """Time ranges where ``mask`` holds (each sample covers ``step`` seconds)."""
+    out: list[tuple[float, float]] = []
+    start = None
+    for m, t in zip(mask, times):
+        if m and start is None:
+            start = t
+        elif not m and start is not None:
+            out.append((start, t))
+            start = None
+    if start is not None:
+        out.append((start, times[-1] + step))
+    return out
+
+
+class _Thumbs:
+    """Honours ReportOptions (thumbnails on/off, a maximum per report)."""
+
+    def __init__(self, ctx: CaseContext) -> None:
+        self.on = bool(ctx.config.report.thumbnails)
+        self.left = int(ctx.config.report.max_thumbnails)
+
+    def ref(self, jpeg: bytes | None) -> str | None:
+        if not self.on or not jpeg or self.left <= 0:
+            return None
+        self.left -= 1
+        return data_uri(jpeg)
+
+
+@register_check
+class FaceCheck:
+    name: ClassVar[str] = CHECK
+    needs: ClassVar[frozenset[str]] = frozenset({"faces", "face_tracks"})
+    signals: ClassVar[tuple[str, ...]] = (PRESENCE, MULTIPLE, CONSISTENCY, ID_MATCH, CROSS)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        timeline = ctx.feature("faces")  # no video -> every face signal is skipped with the reason
+        tracks = ctx.feature("face_tracks")
+        thumbs = _Thumbs(ctx)
+        out = [presence(ctx, timeline), multiple_people(ctx, timeline, tracks, thumbs),
+               identity_consistency(ctx, tracks, thumbs)]
+        out.append(_guard(ID_MATCH, lambda: id_photo_match(ctx, tracks, thumbs)))
+        out.append(_guard(CROSS, lambda: cross_interview(ctx, tracks)))
+        for ident in tracks.identities:  # stored so one face under two names can be linked later
+            ctx.link("face_embedding", [float(x) for x in ident.centroid], source=f"{CONSISTENCY}:{ident.id}")
+        return out
+
+
+def _guard(name: str, fn) -> Signal:
+    try:
+        return fn()
+    except FeatureUnavailable as e:
+        return errored(CHECK, name, e.reason) if e.error else skipped(CHECK, name, e.reason)
+
+
+def presence(ctx: CaseContext, timeline) -> Signal:
+    fo = ctx.config.face
+    frames = timeline.frames
+    if not frames:
+        return skipped(CHECK, PRESENCE, "no video frames were decoded")
+    step = 1.0 / timeline.sample_fps
+    times = [f.t for f in frames]
+    any_share = sum(f.n_faces > 0 for f in frames) / len(frames)
+    usable_share = sum(f.n_usable > 0 for f in frames) / len(frames)
+    absences = _runs([f.n_faces == 0 for f in frames], times, step)
+    longest = max(absences, key=lambda r: r[1] - r[0], default=None)
+    longest_s = (longest[1] - longest[0]) if longest else 0.0
+    duration = len(frames) * step
+    details = {"face_share": round(any_share, 3), "usable_face_share": round(usable_share, 3),
+               "longest_absence_s": round(longest_s, 2), "frames": len(frames),
+               "min_share": fo.min_presence_share, "max_absence_s": fo.max_absence_s}
+    # confidence: enough footage, and usable faces where faces were found
+    confidence = min(1.0, duration / 10.0) * (0.5 + 0.5 * (usable_share / any_share if any_share else 1.0))
+    evidence = [Evidence("time_range", f"no face for {b - a:.1f} s", a, b)
+                for a, b in sorted(absences, key=lambda r: r[0] - r[1])[:5] if b - a >= 1.0]
+    if any_share < fo.min_presence_share or longest_s > fo.max_absence_s:
+        score = max(1.0 - any_share / max(fo.min_presence_share, 1e-6), min(1.0, longest_s / (4 * fo.max_absence_s)))
+        return flag(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time; longest absence {longest_s:.1f} s",
+                    score=max(0.3, score), confidence=max(0.3, confidence), evidence=evidence, details=details)
+    note = "" if usable_share >= any_share * 0.8 else f" (usable for identity {usable_share:.0%}: poor footage)"
+    return ok(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time{note}", confidence=confidence,
+              evidence=evidence, details=details)
+
+
+def sustained_max(counts: list[int], min_frames: int) -> int:
+    """The largest k such that at least ``min_frames`` frames show k or more faces."""
+    for k in sorted(set(counts), reverse=True):
+        if sum(c >= k for c in counts) >= min_frames:
+            return k
+    return 0
+
+
+def multiple_people(ctx: CaseContext, timeline, tracks, thumbs: _Thumbs) -> Signal:
+    fo = ctx.config.face
+    frames = timeline.frames
+    if not frames:
+        return skipped(CHECK, MULTIPLE, "no video frames were decoded")
+    step = 1.0 / timeline.sample_fps
+    counts = [f.n_faces for f in frames]
+    min_frames = max(1, int(round(fo.min_identity_s * timeline.sample_fps)))
+    max_faces = sustained_max(counts, min_frames)  # one stray detection is not a person
+    times = [f.t for f in frames]
+    when = [r for r in _runs([c >= 2 for c in counts], times, step)]
+    others = [i for i in tracks.identities if tracks.main is not None and i.id != tracks.main.id]
+    details = {"max_faces": max_faces, "max_faces_any_frame": max(counts), "when": [[round(a, 2), round(b, 2)] for a, b in when[:50]],
+               "seconds_with_several": round(sum(c >= 2 for c in counts) * step, 2),
+               "identities": len(tracks.identities)}
+    if max_faces < 2:
+        return ok(CHECK, MULTIPLE, "one face at a time" if max(counts) else "no face seen",
+                  confidence=min(1.0, len(frames) * step / 10.0), details=details)
+    evidence = []
+    best_frame = max(frames, key=lambda f: f.n_faces)
+    frame_jpeg = timeline.frame_thumbnails.get(best_frame.index) or next(
+        (timeline.frame_thumbnails[k] for k in sorted(timeline.frame_thumbnails, reverse=True)), None)
+    evidence.append(Evidence("frame", f"{best_frame.n_faces} faces in one frame", best_frame.t, best_frame.t + step,
+                             thumbs.ref(frame_jpeg)))
+    for a, b in sorted(when, key=lambda r: r[0] - r[1])[:5]:
+        evidence.append(Evidence("time_range", f"{b - a:.1f} s with more than one face", a, b))
+    for ident in others[:6]:
+        evidence.append(Evidence("image", f"another person (identity {ident.id}), on screen {ident.seconds:.1f} s",
+                                 ident.first_t, ident.last_t + step, thumbs.ref(ident.thumbnail)))
+    seconds = details["seconds_with_several"]
+    score = min(1.0, 0.5 + 0.1 * (max_faces - 2) + 0.4 * min(1.0, seconds / 30.0))
+    return flag(CHECK, MULTIPLE, f"up to {max_faces} faces at once, {seconds:.1f} s in total", score=score,
+                confidence=max(0.3, tracks.confidence), evidence=evidence, details=details)
+
+
+def identity_consistency(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
+    fo = ctx.config.face
+    on_camera = [i for i in tracks.identities if i.primary_seconds >= fo.min_identity_s]
+    details = {"identities": len(on_camera), "switches": [round(s.t, 2) for s in tracks.switches],
+               "threshold": fo.match_threshold, "usable_samples": tracks.usable_samples,
+               "minor_clusters": len(tracks.minor),
+               "people": [{"id": i.id, "seconds": round(i.seconds, 2), "primary_seconds": round(i.primary_seconds, 2),
+                           "first_t": round(i.first_t, 2), "last_t": round(i.last_t, 2),
+                           "mean_quality": round(i.mean_quality, 3), "cohesion": round(i.cohesion, 3)}
+                          for i in tracks.identities]}
+    if not on_camera:
+        return skipped(CHECK, CONSISTENCY, "no usable face to compare over time")
+    if len(on_camera) == 1:
+        note = "" if tracks.confidence >= 0.5 else " (low-quality footage: lower confidence)"
+        return ok(CHECK, CONSISTENCY, f"the same person throughout{note}", confidence=tracks.confidence,
+                  evidence=[Evidence("image", "the person on camera", on_camera[0].first_t, on_camera[0].last_t,
+                                     thumbs.ref(on_camera[0].thumbnail))], details=details)
+    by_id = {i.id: i for i in tracks.identities}
+    evidence = []
+    for s in tracks.switches[:10]:
+        evidence.append(Evidence("time_range", f"identity {s.from_identity} -> {s.to_identity} at {s.t:.1f} s "
+                                 f"(similarity {s.similarity:.2f})", max(0.0, s.t - 1.0), s.t + 1.0,
+                                 thumbs.ref(by_id[s.to_identity].thumbnail if s.to_identity in by_id else None)))
+    for i in on_camera[:6]:
+        evidence.append(Evidence("image", f"identity {i.id}: {i.primary_seconds:.1f} s on camera", i.first_t, i.last_t,
+                                 thumbs.ref(i.thumbnail)))
+    cents = np.stack([i.centroid for i in on_camera])
+    sims = cents @ cents.T
+    closest = float(np.max(sims[~np.eye(len(on_camera), dtype=bool)]))
+    score = float(np.clip(0.6 + 0.4 * (fo.match_threshold - closest) / max(fo.match_threshold, 1e-6), 0.5, 1.0))
+    return flag(CHECK, CONSISTENCY, f"{len(on_camera)} different people in front of the camera, "
+                f"{len(tracks.switches)} switch(es)", score=score, confidence=max(0.3, tracks.confidence),
+                evidence=evidence, details=details)
+
+
+def id_photo_match(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
+    from ..vision.embed import cosine
+
+    fo = ctx.config.face
+    id_face = ctx.feature("id_face")
+    main = tracks.main
+    if main is None:
+        return skipped(CHECK, ID_MATCH, "no usable face in the recording to compare with the ID photo")
+    sim = cosine(id_face.face.embedding, main.centroid)
+    best = max(tracks.identities, key=lambda i: cosine(id_face.face.embedding, i.centroid))
+    q = id_face.face.quality
+    details = {"similarity": round(sim, 4), "threshold": fo.match_threshold, "identity": main.id,
+               "id_faces": id_face.n_faces, "id_face_quality": q.to_dict(),
+               "best_identity": best.id, "best_similarity": round(cosine(id_face.face.embedding, best.centroid), 4)}
+    confidence = float(np.clip((0.4 + 0.6 * q.score) * (0.4 + 0.6 * tracks.confidence), 0, 1))
+    evidence = [Evidence("image", "face on the ID document", ref=thumbs.ref(_jpeg(id_face.face.crop))),
+                Evidence("image", f"person on camera (identity {main.id})", main.first_t, main.last_t,
+                         thumbs.ref(main.thumbnail))]
+    if sim >= fo.match_threshold:
+        return ok(CHECK, ID_MATCH, f"the ID photo matches the person on camera (similarity {sim:.2f})",
+                  confidence=confidence, evidence=evidence, details=details)
+    score = float(np.clip(0.6 + 0.4 * (fo.match_threshold - sim) / max(fo.match_threshold, 1e-6), 0.5, 1.0))
+    return flag(CHECK, ID_MATCH, f"the ID photo does not match the person on camera (similarity {sim:.2f} < "
+                f"{fo.match_threshold:.2f})", score=score, confidence=confidence, evidence=evidence, details=details)
+
+
+def cross_interview(ctx: CaseContext, tracks) -> Signal:
+    from ..vision.embed import cosine
+
+    fo = ctx.config.face
+    if ctx.store is None:
+        return skipped(CHECK, CROSS, "no case store: earlier interviews cannot be compared")
+    main = tracks.main
+    if main is None:
+        return skipped(CHECK, CROSS, "no usable face in the recording")
+    evidence, earlier_cases, mismatched = [], [], []
+    if ctx.candidate_id:
+        per_case: dict[str, float] = {}
+        for case_id, vec in ctx.store.candidate_embeddings(ctx.candidate_id, "face_embedding"):
+            if case_id == ctx.case_id:
+                continue
+            per_case[case_id] = max(per_case.get(case_id, -1.0), cosine(vec, main.centroid))
+        earlier_cases = sorted(per_case)
+        for case_id, sim in sorted(per_case.items()):
+            if sim < fo.match_threshold:
+                mismatched.append({"case_id": case_id, "similarity": round(sim, 4)})
+                evidence.append(Evidence("link", f"earlier interview {case_id} of candidate {ctx.candidate_id} shows "
+                                         f"a different face (similarity {sim:.2f})", ref=case_id))
+    others, unlabelled = [], []
+    for ident in tracks.identities:
+        for hit in ctx.store.similar_embeddings("face_embedding", ident.centroid, fo.store_link_threshold,
+                                                exclude_candidate=ctx.candidate_id, exclude_case=ctx.case_id):
+            if hit.candidate_id is None:  # an earlier case with no candidate id: context, not a link
+                unlabelled.append({"case_id": hit.case_id, "similarity": round(float(hit.similarity), 4)})
+                continue
+            others.append({"candidate_id": hit.candidate_id, "case_id": hit.case_id,
+                           "similarity": round(float(hit.similarity), 4), "identity": ident.id})
+            evidence.append(Evidence("link", f"the same face (identity {ident.id}) appears for candidate "
+                                     f"{hit.candidate_id} in case {hit.case_id} (similarity {hit.similarity:.2f})",
+                                     ref=hit.case_id))
+    details = {"earlier_cases": earlier_cases, "mismatched_cases": mismatched, "other_candidates": others,
+               "cases_without_candidate_id": unlabelled[:20],
+               "threshold": fo.match_threshold, "link_threshold": fo.store_link_threshold}
+    confidence = max(0.3, tracks.confidence)
+    if mismatched or others:
+        parts = []
+        if mismatched:
+            parts.append(f"a different face than in {len(mismatched)} earlier interview(s) of this candidate")
+        if others:
+            parts.append(f"the same face as {len({o['candidate_id'] for o in others})} other candidate(s)")
+        score = 0.8 if others else 0.7
+        return flag(CHECK, CROSS, "; ".join(parts), score=score, confidence=confidence, evidence=evidence[:20],
+                    details=details)
+    what = (f"matches {len(earlier_cases)} earlier interview(s) of this candidate" if earlier_cases
+            else "no earlier interview of this candidate in the store")
+    return ok(CHECK, CROSS, f"{what}; no other candidate with this face", confidence=confidence, details=details)
+
+
+def _jpeg(crop) -> bytes | None:
+    if crop is None:
+        return None
+    from ..vision.features import encode_jpeg
+
+    return encode_jpeg(crop)

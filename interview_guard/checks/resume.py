@@ -1,0 +1,266 @@
+"""Resume checks: timeline, consistency with other evidence, template reuse, contact reuse.
+
+Guardrails: location and spoken language are context only. They are listed in
+``resume.claim_consistency`` details for the reviewer but never raise the flag on their own
+(``network.location_claim`` and ``speech.fluency_claim_consistency`` own those comparisons).
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..types import Evidence, Signal
+from . import flag, ok, register_check, skipped
+
+
+@register_check
+class ResumeTimelineCheck:
+    name: ClassVar[str] = "resume.timeline"
+    needs: ClassVar[frozenset[str]] = frozenset({"resume"})
+    signals: ClassVar[tuple[str, ...]] = ("resume.timeline",)
+
+    def run(self, ctx) -> list[Signal]:
+        from ..documents.timeline import find_overlaps, impossible_dates
+
+        resume = ctx.feature("resume")
+        if not resume.employers and not resume.education:
+            return [skipped(self.name, "resume.timeline", "no dated jobs or education found in the resume")]
+        overlaps = find_overlaps(resume.employers)
+        problems = impossible_dates(resume.employers, resume.education)
+        details = {"employers": [e.to_dict() for e in resume.employers], "overlaps": [o.to_dict() for o in overlaps],
+                   "date_problems": [p.to_dict() for p in problems]}
+        if not overlaps and not problems:
+            return [ok(self.name, "resume.timeline",
+                       f"{len(resume.employers)} job(s): no overlapping full-time jobs, no impossible dates",
+                       confidence=0.7 if resume.format == "json" else 0.5, details=details)]
+        ev = [Evidence("field", f"full-time at {o.first} and {o.second} at the same time, {o.start} to {o.end} "
+                                f"({o.months} months)", ref="resume.work") for o in overlaps]
+        ev += [Evidence("field", f"{p.entry}: {p.problem}", ref="resume") for p in problems]
+        parts = []
+        if overlaps:
+            parts.append("overlapping full-time jobs: " + "; ".join(f"{o.first} and {o.second} ({o.months} months)"
+                                                                   for o in overlaps))
+        if problems:
+            parts.append("impossible dates: " + "; ".join(f"{p.entry} {p.problem}" for p in problems))
+        score = min(0.8, 0.4 + 0.1 * (len(overlaps) + len(problems)))
+        return [flag(self.name, "resume.timeline", " — ".join(parts), score=score,
+                     confidence=0.7 if resume.format == "json" else 0.5, evidence=ev, details=details)]
+
+
+def _name_tokens(name: str | None) -> set[str]:
+    from ..documents.idcard import fold
+
+    return set(fold(name or "").split())
+
+
+def _names_agree(a: str, b: str) -> bool:
+    """Order-insensitive ('YAMADA TARO' = 'Taro Yamada'); a middle name may be missing on one side,
+    an initial matches its name, and one OCR slip in a long name is tolerated."""
+    import difflib
+
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    if not ta or not tb:
+        return True
+    small, big = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+
+    def same(x: str, y: str) -> bool:
+        if x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)):
+            return True
+        return min(len(x), len(y)) >= 5 and difflib.SequenceMatcher(None, x, y).ratio() >= 0.85
+
+    return all(any(same(x, y) for y in big) for x in small)
+
+
+@register_check
+class ResumeClaimConsistencyCheck:
+    name: ClassVar[str] = "resume.claim_consistency"
+    needs: ClassVar[frozenset[str]] = frozenset({"resume"})
+    signals: ClassVar[tuple[str, ...]] = ("resume.claim_consistency",)
+
+    def run(self, ctx) -> list[Signal]:
+        from ..claims import load_claims
+        from ..documents.timeline import impossible_dates
+
+        resume = ctx.feature("resume")
+        compared: dict[str, str] = {}
+        missing: list[str] = []
+        mismatches: list[tuple[str, float, str]] = []  # (summary, score, ref)
+        context: list[str] = []
+        doc = ctx.optional("id_document")
+        file_claims = None
+        if ctx.inputs.claims is not None:
+            try:
+                file_claims = load_claims(ctx.inputs.claims)
+            except Exception as e:  # reported, not fatal
+                missing.append(f"claims file unreadable: {e}")
+        # name vs ID document, vs the claims file / account profile
+        if resume.name and doc is not None and doc.holder_name:
+            compared["name_vs_id"] = f"{resume.name} / {doc.holder_name}"
+            if not _names_agree(resume.name, doc.holder_name):
+                mismatches.append((f"resume name {resume.name!r} differs from the ID document's {doc.holder_name!r}",
+                                   0.7, "id_document.name"))
+        else:
+            missing.append("name vs ID document" + ("" if resume.name else " (no name on the resume)"))
+        if resume.name and file_claims is not None and file_claims.name:
+            compared["name_vs_claims"] = f"{resume.name} / {file_claims.name}"
+            if not _names_agree(resume.name, file_claims.name):
+                mismatches.append((f"resume name {resume.name!r} differs from the profile / claims name "
+                                   f"{file_claims.name!r}", 0.5, "claims.name"))
+        account_name = _account_name(ctx)
+        if resume.name and account_name:
+            compared["name_vs_account"] = f"{resume.name} / {account_name}"
+            if not _names_agree(resume.name, account_name):
+                mismatches.append((f"resume name {resume.name!r} differs from the account name {account_name!r}",
+                                   0.5, "account.name"))
+        elif not account_name:
+            missing.append("name vs account (no account data)")
+        # dates vs date of birth (from the ID, else the claims file)
+        birth = (doc.birth_date if doc is not None else None) or (file_claims.birth_date if file_claims else None)
+        if birth:
+            compared["dates_vs_birth_date"] = birth
+            for p in impossible_dates(resume.employers, resume.education, birth_date=birth):
+                if "birth" in p.problem or "age" in p.problem:
+                    mismatches.append((f"{p.entry} {p.problem}", 0.5, "resume.work"))
+        else:
+            missing.append("dates vs date of birth (no ID date of birth)")
+        # context only: location vs network, languages vs speech
+        loc = ctx.optional("network_location") or ctx.optional("network_locations")
+        if resume.country and loc is not None:
+            compared["location_vs_network"] = f"{resume.country} / {_describe(loc)}"
+            context.append(f"resume location {resume.city or ''} {resume.country} vs network {_describe(loc)} "
+                           "(context only: see network.location_claim)")
+        else:
+            missing.append("location vs network" + ("" if resume.country else " (no location on the resume)"))
+        transcript = ctx.optional("transcript")
+        claimed = {lang.code for lang in resume.languages if lang.code}
+        if transcript is not None and getattr(transcript, "language", None) and claimed:
+            spoken = transcript.language
+            compared["languages_vs_speech"] = f"{sorted(claimed)} / spoken {spoken}"
+            if spoken not in claimed:
+                context.append(f"the interview was in {spoken!r}, not among the resume's languages {sorted(claimed)} "
+                               "(context only: see speech.fluency_claim_consistency)")
+        else:
+            missing.append("languages vs measured speech" + ("" if claimed else " (no languages on the resume)"))
+        details = {"compared": compared, "not_compared": missing, "context": context,
+                   "mismatches": [m[0] for m in mismatches]}
+        if not compared:
+            return [skipped(self.name, "resume.claim_consistency",
+                            "nothing to compare the resume with (no ID, claims, account, network or speech data)")]
+        if not mismatches:
+            return [ok(self.name, "resume.claim_consistency",
+                       f"resume agrees with the other evidence ({', '.join(compared)})"
+                       + (f"; not compared: {', '.join(missing)}" if missing else ""),
+                       confidence=min(0.9, 0.3 + 0.15 * len(compared)), details=details)]
+        ev = [Evidence("field", s, ref=ref) for s, _, ref in mismatches]
+        score = min(0.9, max(s for _, s, _ in mismatches) + 0.1 * (len(mismatches) - 1))
+        return [flag(self.name, "resume.claim_consistency", "; ".join(m[0] for m in mismatches), score=score,
+                     confidence=0.7, evidence=ev, details=details)]
+
+
+def _account_name(ctx) -> str | None:
+    for name in ("account_profile", "accounts"):
+        value = ctx.optional(name)
+        got = getattr(value, "name", None) if value is not None else None
+        if isinstance(got, str) and got.strip():
+            return got
+    return None
+
+
+def _describe(loc) -> str:
+    if isinstance(loc, str):
+        return loc
+    for attr in ("country", "countries"):
+        v = getattr(loc, attr, None)
+        if v:
+            return str(v) if not isinstance(v, (list, tuple, set)) else ", ".join(sorted(map(str, v)))
+    return str(loc)[:80]
+
+
+@register_check
+class ResumeTemplateReuseCheck:
+    name: ClassVar[str] = "resume.template_reuse"
+    needs: ClassVar[frozenset[str]] = frozenset({"resume"})
+    signals: ClassVar[tuple[str, ...]] = ("resume.template_reuse",)
+
+    def run(self, ctx) -> list[Signal]:
+        from ..documents.timeline import text_fingerprint
+
+        resume = ctx.feature("resume")
+        try:
+            fp = text_fingerprint(resume.text)
+        except ValueError:
+            return [skipped(self.name, "resume.template_reuse", "the resume has no text to compare")]
+        ctx.link("resume_fingerprint", fp, "resume text (MinHash of word 5-shingles)")
+        if ctx.store is None:
+            return [skipped(self.name, "resume.template_reuse", "no case store: cannot compare with other candidates")]
+        threshold = ctx.config.documents.template_similarity
+        hits = [h for h in ctx.store.similar_embeddings("resume_fingerprint", fp, threshold,
+                                                        exclude_candidate=ctx.candidate_id, exclude_case=ctx.case_id)]
+        details = {"threshold": threshold, "matches": [h.to_dict() for h in hits]}
+        if not hits:
+            return [ok(self.name, "resume.template_reuse",
+                       f"no other candidate's resume shares more than {threshold:.0%} of its text", confidence=0.8,
+                       details=details)]
+        ev = [Evidence("link", f"resume text ~{h.similarity:.0%} identical to candidate {h.candidate_id or '?'} "
+                               f"(case {h.case_id})", ref=h.case_id) for h in hits]
+        best = max(h.similarity for h in hits)
+        return [flag(self.name, "resume.template_reuse",
+                     f"resume text is near-identical (~{best:.0%}) to {len(hits)} other candidate(s)",
+                     score=min(0.9, 0.5 + (best - threshold) * 2), confidence=0.8, evidence=ev, details=details)]
+
+
+def _linkable_profile(url: str) -> bool:
+    """Only links that name a person or page (a path), not a bare site like https://twitter.com."""
+    import re
+
+    rest = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower()).split("?", 1)[0].strip("/")
+    return "/" in rest and len(rest.split("/", 1)[1]) >= 2
+
+
+@register_check
+class ResumeContactReuseCheck:
+    name: ClassVar[str] = "resume.contact_reuse"
+    needs: ClassVar[frozenset[str]] = frozenset({"claims"})
+    signals: ClassVar[tuple[str, ...]] = ("resume.contact_reuse",)
+
+    def run(self, ctx) -> list[Signal]:
+        claims = ctx.claims
+        resume = ctx.optional("resume")
+        values: list[tuple[str, str, str]] = []  # (kind, value, source)
+        for kind, value, src in (("email", resume.email if resume else None, "resume"),
+                                 ("phone", resume.phone if resume else None, "resume"),
+                                 ("email", claims.email, claims.source or "claims"),
+                                 ("phone", claims.phone, claims.source or "claims")):
+            if value and (kind, value) not in {(k, v) for k, v, _ in values}:
+                values.append((kind, value, src))
+        links = list(resume.links if resume else ()) + list(claims.links)
+        for url in dict.fromkeys(links):
+            if _linkable_profile(url):
+                values.append(("profile_link", url, "resume" if resume and url in resume.links else "claims"))
+        payout = getattr(ctx.optional("account_profile"), "payout_account", None)
+        if isinstance(payout, str) and payout.strip():
+            values.append(("payout_account", payout, "account"))
+        if not values:
+            return [skipped(self.name, "resume.contact_reuse", "no email, phone, profile link or payout account given")]
+        for kind, value, src in values:
+            ctx.link(kind, value, src)
+        if ctx.store is None:
+            return [skipped(self.name, "resume.contact_reuse", "no case store: cannot compare with other candidates")]
+        hits = []
+        for kind, value, _ in values:
+            for h in ctx.store.find_links(kind, value, exclude_candidate=ctx.candidate_id, exclude_case=ctx.case_id):
+                hits.append((kind, value, h))
+        details = {"checked": [{"kind": k, "value": v} for k, v, _ in values],
+                   "shared": [{"kind": k, "value": v, **h.to_dict()} for k, v, h in hits]}
+        if not hits:
+            return [ok(self.name, "resume.contact_reuse",
+                       f"{len(values)} contact value(s) checked; none used by another candidate", confidence=0.9,
+                       details=details)]
+        ev = [Evidence("link", f"{k.replace('_', ' ')} {v} also used by candidate {h.candidate_id or '?'} "
+                               f"(case {h.case_id}, {h.analyzed_at})", ref=h.case_id) for k, v, h in hits]
+        kinds = sorted({k for k, _, _ in hits})
+        others = {h.candidate_id or h.case_id for _, _, h in hits}
+        weight = {"payout_account": 0.9, "phone": 0.8, "email": 0.8, "profile_link": 0.6}
+        score = min(0.95, max(weight.get(k, 0.6) for k in kinds) + 0.05 * (len(kinds) - 1))
+        return [flag(self.name, "resume.contact_reuse",
+                     f"{', '.join(k.replace('_', ' ') for k in kinds)} shared with {len(others)} other candidate(s)",
+                     score=score, confidence=0.9, evidence=ev, details=details)]
