@@ -79,6 +79,9 @@ class SpeechOptions:
     compute_type: str = "auto"  # int8 on CPU, float16 on CUDA
     vad: bool = True
     fluency_enabled: bool = True
+    vad_threshold: float = 0.5  # Silero speech probability
+    speaker_threshold: float = 0.62  # cosine: voices closer than this are one speaker
+    interviewer_threshold: float = 0.6  # cosine to the --interviewer-sample voice
 
 
 @dataclass(frozen=True)

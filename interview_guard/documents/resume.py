@@ -123,6 +123,12 @@ def read_resume(path: str | Path, opts: DocumentOptions | None = None) -> Resume
 def docx_text(path: Path, opts: DocumentOptions) -> str:
     """Paragraphs and table cells of a DOCX, in document order; zip bombs refused first."""
     limits.check_zip(path, opts, "resume DOCX")
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        raise InputError(f"resume {path} is a zip file but not a Word document (.docx)")
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError

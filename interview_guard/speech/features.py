@@ -110,9 +110,8 @@ class _SpeakerExtractor:
 def speaker_options(speech):
     from .speaker import SpeakerOptions
 
-    return SpeakerOptions(cluster_threshold=getattr(speech, "speaker_threshold", SpeakerOptions.cluster_threshold),
-                          interviewer_threshold=getattr(speech, "interviewer_threshold",
-                                                        SpeakerOptions.interviewer_threshold))
+    return SpeakerOptions(cluster_threshold=float(speech.speaker_threshold),
+                          interviewer_threshold=float(speech.interviewer_threshold))
 
 
 @feature("speaker_windows", "audio", depends={"speech_activity"},

@@ -282,4 +282,4 @@ def detect_speech(session: "SessionLike", audio: np.ndarray, t0: float = 0.0,
 
 def vad_options(speech) -> VadOptions:
     """VadOptions from the config's SpeechOptions (defaults unless the user changed them)."""
-    return VadOptions(threshold=getattr(speech, "vad_threshold", 0.5))
+    return VadOptions(threshold=float(speech.vad_threshold))
