@@ -69,6 +69,15 @@ class FaceOptions:
 class LivenessOptions:
     fas_threshold: float = 0.1826
     external_model: str | None = None  # path to a user-supplied ONNX frame classifier
+    external_threshold: float = 0.5  # the external model's probability of "fake" counted as fake
+    external_max_frames: int = 240  # frames given to the external model per recording (spread evenly)
+    fas_max_samples: int = 6  # FAS runs per recording: ~100 GFLOP each, so few and spread out
+    fas_interval_s: float = 4.0  # at least this long between two FAS runs
+    fas_min_face_px: float = 64.0  # smaller faces get no FAS verdict (out of the model's domain)
+    screen_interval_s: float = 0.5  # screen-cue analysis rate
+    flag_threshold: float = 0.5  # a liveness / deepfake score at or above this is a flag
+    voice_margin_threshold: float = -5.0  # AASIST bona-fide minus spoof logit below this: synthetic-like
+    voice_max_windows: int = 48  # 4 s windows scored per recording (thinned evenly beyond)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def sample_report(level: str = "review", *, summary_extra: str = "", analyzed_at
 
 
 class _TagBalance(HTMLParser):
-    VOID = {"meta", "img", "br", "hr", "input", "link", "col", "line", "rect"}
+    VOID = {"meta", "img", "br", "hr", "input", "link", "col", "wbr", "line", "rect"}
 
     def __init__(self):
         super().__init__()
@@ -134,9 +134,10 @@ def test_html_has_badge_sentence_and_grouped_signal_rows():
     assert REVIEW_SENTENCE == "Signals for a human reviewer — verification needed. This is not a hiring decision."
     rows = re.findall(r'<tr class="signal status-(\w+)[^"]*" data-signal="([^"]+)"', html)
     assert len(rows) == 6
-    # families in reading order, flagged first inside a family
+    # families in reading order, all-skipped families last, flagged first inside a family
     heads = re.findall(r'<h3 class="family">([^<]+)</h3>', html.split('id="signals"')[1].split("</section>")[0])
-    assert heads == ["Face", "Liveness and deepfake", "Speech", "Network"]
+    assert heads == ["Face", "Speech", "Network", "Liveness and deepfake"]
+    assert "<code>face.<wbr>identity_<wbr>consistency</code>" in html
     names = [n for _, n in rows]
     assert names.index("network.remote_access") < names.index("network.anonymizer")
     assert names.index("face.identity_consistency") < names.index("face.presence")

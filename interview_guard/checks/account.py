@@ -240,8 +240,7 @@ class MultiOperatorCheck:
                 if km is not None and km >= opts.travel_min_km and not (eips.geo.anonymizer[a] or eips.geo.anonymizer[b]):
                     far_overlaps.append((o, km))
         sess = activity.sessions(log, subjects, gap)
-        hours = activity.active_hours_per_day(log, subjects, sess)
-        busy = {k: v for k, v in hours.items() if v >= opts.operator_active_hours}
+        busy = activity.busy_days(log, subjects, sess, opts.operator_active_hours)
         details = {"back_and_forth": {s: [{"from": log.ip_values[log.ip[h.event_a]], "to": log.ip_values[log.ip[h.event_b]],
                                            "km": round(h.km), "at": iso_utc(float(log.ts[h.event_b]))} for h in hs[:10]]
                                       for s, hs in list(alternating.items())[:20]},

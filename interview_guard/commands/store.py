@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..cli import Output, load_config
 
-DEFAULT_RETENTION_DAYS = 90.0
+DEFAULT_RETENTION_DAYS = 90.0  # AnalyzerConfig.retention_days default
 
 
 def register(sub) -> None:
@@ -18,8 +18,9 @@ def register(sub) -> None:
 
     purge = verbs.add_parser("purge", parents=[common],
                              help="delete face / voice embeddings and thumbnails past retention, or a whole case")
-    purge.add_argument("--older-than", type=float, default=DEFAULT_RETENTION_DAYS, metavar="DAYS",
-                       help=f"retention period in days (default {DEFAULT_RETENTION_DAYS:g}); 0 purges all")
+    purge.add_argument("--older-than", type=float, default=None, metavar="DAYS",
+                       help="retention period in days (default: the config's retention_days, "
+                            f"{DEFAULT_RETENTION_DAYS:g}); 0 purges all")
     purge.add_argument("--case", help="delete this whole case (analyses, signals, links); the audit trail stays")
     purge.set_defaults(func=run_purge)
 
@@ -62,7 +63,12 @@ def run_purge(args: argparse.Namespace) -> Output:
     from ..errors import InputError
 
     path = _store_path(args)
-    actor = load_config(args).analyst
+    cfg = load_config(args)
+    actor = cfg.analyst
+    if args.older_than is None:
+        args.older_than = cfg.retention_days
+    if args.older_than < 0:
+        raise InputError("--older-than must be 0 or more days")
     if not path.exists():
         if args.case:
             raise InputError(f"no case store at {path}, so there is no case {args.case!r} to purge")

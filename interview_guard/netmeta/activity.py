@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from .geo import country_distance_km, haversine_km
-from .readers import EventLog
+from .eventlog import EventLog
 
 DAY = 86400.0
 
@@ -188,14 +188,29 @@ def distant_hops(log: EventLog, subjects: Subjects, geo: IpGeo, *, min_km_countr
     has_xy = ~np.isnan(geo.latitude[ip])
     moved = (s[1:] == s[:-1]) & (ip[1:] != ip[:-1]) & (
         ((cc[1:] != cc[:-1]) & (cc[1:] >= 0) & (cc[:-1] >= 0)) | (has_xy[1:] & has_xy[:-1]))
+    k = np.flatnonzero(moved)
+    if k.size == 0:
+        return []
+    # Country-level distances once per distinct country pair, not once per pair of events.
+    ca, cb = cc[k], cc[k + 1]
+    xy = has_xy[k] & has_xy[k + 1]
+    keys, inverse = np.unique(ca.astype(np.int64) * 65536 + cb, return_inverse=True)
+    dist = np.full(keys.size, np.nan)
+    for j, key in enumerate(keys.tolist()):
+        if key >= 0 and key % 65536 < 65535:  # both countries known
+            d = country_distance_km(geo.countries[key // 65536], geo.countries[key % 65536])
+            dist[j] = np.nan if d is None else d
+    km = dist[inverse]
+    for j in np.flatnonzero(xy):
+        km[j] = geo.distance_km(int(ip[k[j]]), int(ip[k[j] + 1]))[0]
+    hours = (log.ts[idx[k + 1]] - log.ts[idx[k]]) / 3600.0
+    far = np.where(xy, km >= min_km_coords, km >= min_km_country) & ~np.isnan(km)
     out = []
-    for k in np.flatnonzero(moved)[:max_pairs]:
-        a, b = int(idx[k]), int(idx[k + 1])
-        km, how = geo.distance_km(int(log.ip[a]), int(log.ip[b]))
-        if km is None or km < (min_km_coords if how == "coordinates" else min_km_country):
-            continue
-        hours = max((log.ts[b] - log.ts[a]) / 3600.0, 1.0 / 60.0)  # timestamps are not finer than this
-        out.append(Hop(subjects.names[int(s[k])], a, b, km, float(log.ts[b] - log.ts[a]) / 3600.0, km / hours, how,
+    for j in np.flatnonzero(far)[:max_pairs]:
+        a, b = int(idx[k[j]]), int(idx[k[j] + 1])
+        kmh = km[j] / max(hours[j], 1.0 / 60.0)  # timestamps are not finer than a minute in practice
+        out.append(Hop(subjects.names[int(s[k[j]])], a, b, float(km[j]), float(hours[j]), float(kmh),
+                       "coordinates" if xy[j] else "country",
                        bool(geo.anonymizer[log.ip[a]] or geo.anonymizer[log.ip[b]])))
     return out
 
@@ -272,19 +287,26 @@ def daily_hours(sess: Sessions) -> dict[tuple[int, int], float]:
     return out
 
 
-def active_hours_per_day(log: EventLog, subjects: Subjects, sess: Sessions) -> dict[tuple[int, int], int]:
-    """(subject, UTC day) -> number of distinct clock hours with any activity (events or sessions)."""
-    hours: dict[tuple[int, int], set[int]] = {}
+def busy_days(log: EventLog, subjects: Subjects, sess: Sessions, min_hours: int) -> dict[tuple[int, int], int]:
+    """(subject, UTC day) -> distinct clock hours with activity (events or sessions), for the days
+    with at least ``min_hours`` of them."""
     ok = subjects.code >= 0
-    h = np.floor(log.ts[ok] / 3600.0).astype(np.int64)
-    keys = np.unique(np.stack([subjects.code[ok].astype(np.int64), h]), axis=1) if h.size else np.zeros((2, 0))
-    for s, hour in keys.T:
-        hours.setdefault((int(s), int(hour // 24)), set()).add(int(hour % 24))
-    for i in np.flatnonzero(sess.end - sess.start >= 3600.0):
-        s = int(sess.subject[i])
-        for hour in range(int(sess.start[i] // 3600), int(sess.end[i] // 3600) + 1):
-            hours.setdefault((s, hour // 24), set()).add(hour % 24)
-    return {k: len(v) for k, v in hours.items()}
+    subj = [subjects.code[ok].astype(np.int64)]
+    hour = [np.floor(log.ts[ok] / 3600.0).astype(np.int64)]
+    long = np.flatnonzero(sess.end - sess.start >= 3600.0)
+    if long.size:  # every clock hour a long session covers
+        h0 = np.floor(sess.start[long] / 3600.0).astype(np.int64)
+        n = np.floor(sess.end[long] / 3600.0).astype(np.int64) - h0 + 1
+        subj.append(np.repeat(sess.subject[long].astype(np.int64), n))
+        hour.append(np.repeat(h0, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)))
+    s, h = np.concatenate(subj), np.concatenate(hour)
+    if s.size == 0:
+        return {}
+    cells = np.unique(s * (1 << 32) + h)  # distinct (subject, clock hour)
+    days = (cells >> 32) * (1 << 32) + (cells & 0xFFFFFFFF) // 24
+    key, counts = np.unique(days, return_counts=True)
+    sel = counts >= min_hours
+    return {(int(k >> 32), int(k & 0xFFFFFFFF)): int(c) for k, c in zip(key[sel], counts[sel])}
 
 
 @dataclass(frozen=True)
@@ -299,7 +321,11 @@ class DeviceOverlap:
 
 def concurrent_devices(log: EventLog, subjects: Subjects, gap_s: float, min_overlap_s: float) -> list[DeviceOverlap]:
     """Sessions of one subject on different devices that overlap by at least ``min_overlap_s``."""
-    if not (log.device > 0).any():
+    has = (log.device > 0) & (subjects.code >= 0)
+    if not has.any():
+        return []
+    pairs = np.unique(subjects.code[has].astype(np.int64) * (1 << 31) + log.device[has])
+    if np.unique(pairs >> 31).size == pairs.size:  # nobody used a second device
         return []
     sess = sessions(log, subjects, gap_s, key=log.device.astype(np.int64))
     out = []

@@ -11,7 +11,7 @@ from typing import Iterable
 import numpy as np
 
 from .activity import Subjects
-from .readers import EventLog
+from .eventlog import EventLog
 
 
 class UnionFind:
@@ -53,10 +53,11 @@ class Cluster:
     accounts: tuple[str, ...]
     shared: tuple[SharedValue, ...] = field(default_factory=tuple)
 
-    def to_dict(self) -> dict:
-        return {"accounts": list(self.accounts),
-                "shared": [{"kind": s.kind, "value": s.value, "accounts": list(s.accounts), "refs": list(s.refs),
-                            "note": s.note} for s in self.shared]}
+    def to_dict(self, max_items: int = 20) -> dict:
+        return {"accounts": list(self.accounts[:max_items * 5]), "n_accounts": len(self.accounts),
+                "n_shared": len(self.shared),
+                "shared": [{"kind": s.kind, "value": s.value, "accounts": list(s.accounts[:max_items]),
+                            "refs": list(s.refs), "note": s.note} for s in self.shared[:max_items]]}
 
 
 def shared_event_values(log: EventLog, subjects: Subjects, column: str, max_refs: int = 3) -> list[SharedValue]:

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..types import Evidence
-from .readers import EventLog, ReadResult, iso_utc
+from .eventlog import EventLog
+from .readers import ReadResult, iso_utc
 
 MAX_EVIDENCE = 12
 

@@ -18,7 +18,8 @@ from ..errors import InterviewGuardError
 from ..features import FeatureEnv, FeatureUnavailable, feature
 from .activity import IpGeo
 from .ipintel import ANONYMIZER_KINDS, KINDS, IpBatch, IpInfo, IpIntel, SourceInfo
-from .readers import (EventLog, ReadResult, read_account_history, read_endpoints, read_events, read_messages,
+from .eventlog import EventLog
+from .readers import (ReadResult, read_account_history, read_endpoints, read_events, read_messages,
                       read_reviews)
 
 logger = logging.getLogger(__name__)

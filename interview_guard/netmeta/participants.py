@@ -33,7 +33,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .readers import (EventLogBuilder, NetworkEvent, ReadResult, _canon, _open_text, _Problems)
+from .eventlog import EventLogBuilder, NetworkEvent
+from .readers import ReadResult, _canon, _open_text, _Problems
 
 logger = logging.getLogger(__name__)
 

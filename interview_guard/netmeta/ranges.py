@@ -69,9 +69,18 @@ def parse_ips(ips: Sequence[str]) -> ParsedIps:
         pass
     version = np.zeros(n, np.int8)
     v4 = np.zeros(n, np.uint32)
+    colon = np.fromiter((isinstance(s, str) and ":" in s for s in ips), bool, n)
+    pos4 = np.flatnonzero(~colon)
+    try:  # the dotted-quad part of a mixed batch still goes through the bulk path
+        v4[pos4] = np.frombuffer(b"".join(map(_pton4, [ips[i] for i in pos4])), dtype=">u4")
+        version[pos4] = 4
+        slow = np.flatnonzero(colon)
+    except (OSError, TypeError, ValueError):
+        slow = np.arange(n)
     v6_pos: list[int] = []
     v6: list[bytes] = []
-    for i, s in enumerate(ips):
+    for i in slow.tolist():
+        s = ips[i]
         if not isinstance(s, str):
             continue
         try:

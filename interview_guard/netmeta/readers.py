@@ -9,8 +9,9 @@ required field missing) is never silently dropped: it is left out of ``rows`` an
 ``problems`` with its line number, and counted in ``bad_rows``. Only a file that cannot be read
 at all (missing, or a CSV whose header lacks a required column) raises :class:`InputError`.
 
-Network events are kept column-wise (:class:`EventLog`) because platform logs run to millions
-of rows; the other inputs are small and come back as tuples of frozen dataclasses.
+Network events are kept column-wise (:class:`~interview_guard.netmeta.eventlog.EventLog`, read by
+:mod:`interview_guard.netmeta.eventlog`) because platform logs run to millions of rows; the other
+inputs are small and come back as tuples of frozen dataclasses.
 """
 from __future__ import annotations
 
@@ -20,12 +21,10 @@ import json
 import logging
 import math
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, Mapping, Sequence, TypeVar
-
-import numpy as np
 
 from ..errors import InputError
 
@@ -308,167 +307,23 @@ def read_rows(path: str | Path, wanted: Sequence[str], required: Sequence[str],
 
 
 # --------------------------------------------------------------------------- network events
-@dataclass(frozen=True)
-class NetworkEvent:
-    """One login / activity event. ``timestamp`` is epoch seconds (UTC)."""
-
-    line: int
-    timestamp: float
-    candidate_id: str = ""
-    account_id: str = ""
-    ip: str = ""
-    event: str = ""
-    user_agent: str = ""
-    device_id: str = ""
-    duration_s: float | None = None
-    location: str = ""
-    network_type: str = ""
-
-
-class _Interner:
-    """Maps strings to small ints (0 = empty) so columns are int arrays, not string lists."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {"": 0}
-        self.values: list[str] = [""]
-
-    def __call__(self, value: str) -> int:
-        i = self.index.get(value)
-        if i is None:
-            i = self.index[value] = len(self.values)
-            self.values.append(value)
-        return i
-
-
-@dataclass(frozen=True)
-class EventLog(Sequence[NetworkEvent]):
-    """Network events, column-wise. Code 0 in a categorical column means "absent".
-
-    ``ts`` float64 epoch seconds; ``line`` source line; ``account`` / ``candidate`` / ``ip`` /
-    ``device`` / ``event`` / ``user_agent`` / ``location`` / ``network_type`` int32 codes into
-    the matching ``*_values`` tuple; ``duration`` float64 (NaN when absent).
-    """
-
-    ts: np.ndarray
-    line: np.ndarray
-    account: np.ndarray
-    candidate: np.ndarray
-    ip: np.ndarray
-    device: np.ndarray
-    event: np.ndarray
-    user_agent: np.ndarray
-    location: np.ndarray
-    network_type: np.ndarray
-    duration: np.ndarray
-    account_values: tuple[str, ...] = ("",)
-    candidate_values: tuple[str, ...] = ("",)
-    ip_values: tuple[str, ...] = ("",)
-    device_values: tuple[str, ...] = ("",)
-    event_values: tuple[str, ...] = ("",)
-    user_agent_values: tuple[str, ...] = ("",)
-    location_values: tuple[str, ...] = ("",)
-    network_type_values: tuple[str, ...] = ("",)
-    source: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return int(self.ts.shape[0])
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        d = float(self.duration[i])
-        return NetworkEvent(line=int(self.line[i]), timestamp=float(self.ts[i]),
-                            candidate_id=self.candidate_values[self.candidate[i]],
-                            account_id=self.account_values[self.account[i]], ip=self.ip_values[self.ip[i]],
-                            event=self.event_values[self.event[i]],
-                            user_agent=self.user_agent_values[self.user_agent[i]],
-                            device_id=self.device_values[self.device[i]],
-                            duration_s=None if math.isnan(d) else d,
-                            location=self.location_values[self.location[i]],
-                            network_type=self.network_type_values[self.network_type[i]])
-
-    def ref(self, i: int) -> str:
-        """``file:line`` pointer for evidence."""
-        return f"{Path(self.source).name}:{int(self.line[i])}"
-
-
-class EventLogBuilder:
-    """Accumulates events (from any reader or adapter) into an :class:`EventLog`."""
-
-    COLUMNS = ("account", "candidate", "ip", "device", "event", "user_agent", "location", "network_type")
-
-    def __init__(self, source: str = "") -> None:
-        self.source = source
-        self._ts: list[float] = []
-        self._line: list[int] = []
-        self._dur: list[float] = []
-        self._codes: dict[str, list[int]] = {c: [] for c in self.COLUMNS}
-        self._interners: dict[str, _Interner] = {c: _Interner() for c in self.COLUMNS}
-        self._ip_cache: dict[str, str] = {}
-
-    def add(self, line: int, ts: float, *, ip: str = "", duration: float = math.nan, **values: str) -> None:
-        """Add one event; ``ip`` is validated here (ValueError if it is not an address)."""
-        if ip:
-            norm = self._ip_cache.get(ip)
-            if norm is None:
-                norm = self._ip_cache[ip] = normalize_ip(ip)
-            ip = norm
-        self._ts.append(ts)
-        self._line.append(line)
-        self._dur.append(duration)
-        for c in self.COLUMNS:
-            v = ip if c == "ip" else values.get(c, "")
-            self._codes[c].append(self._interners[c](v))
-
-    def build(self) -> EventLog:
-        arrays = {c: np.asarray(self._codes[c], dtype=np.int32) for c in self.COLUMNS}
-        values = {f"{c}_values": tuple(self._interners[c].values) for c in self.COLUMNS}
-        return EventLog(ts=np.asarray(self._ts, dtype=np.float64), line=np.asarray(self._line, dtype=np.int32),
-                        duration=np.asarray(self._dur, dtype=np.float64), source=self.source,
-                        **arrays, **values)
-
-
 EVENT_FIELDS = ("timestamp", "candidate_id", "account_id", "ip", "event", "user_agent", "device_id",
                 "duration_s", "location", "network_type")
 
 
-def read_events(path: str | Path, *, participant_tz: str = "UTC") -> ReadResult[NetworkEvent]:
-    """Network / login events. Zoom- and Teams-style participant reports are recognised by their
-    header and read through :func:`interview_guard.netmeta.participants.read_participant_report`
-    (their local join / leave times are read in ``participant_tz``).
+def read_events(path: str | Path, *, participant_tz: str = "UTC") -> "ReadResult":
+    """Network / login events as an :class:`~interview_guard.netmeta.eventlog.EventLog` (see there)."""
+    from .eventlog import read_events as _read
 
-    ``rows`` is an :class:`EventLog` (a sequence of :class:`NetworkEvent`)."""
-    from .participants import looks_like_participant_report, read_participant_report
+    return _read(path, participant_tz=participant_tz)
 
-    p = Path(path)
-    with _open_text(p) as f:
-        head = f.read(4096)
-    if detect_format(p, head) == "csv" and looks_like_participant_report(head.split("\n", 1)[0]):
-        return read_participant_report(p, tz=participant_tz)
-    fmt, records = iter_records(p, EVENT_FIELDS, ("timestamp",))
-    builder = EventLogBuilder(str(p))
-    problems = _Problems()
-    for line, rec, why in records:
-        if rec is None:
-            problems.add(line, why)
-            continue
-        try:
-            ts = parse_timestamp(rec.get("timestamp"))
-            ip = _text(rec.get("ip"))
-            ids = {"account": _text(rec.get("account_id")), "candidate": _text(rec.get("candidate_id")),
-                   "device": _text(rec.get("device_id"))}
-            if not (ip or any(ids.values())):
-                raise ValueError("no ip, account_id, candidate_id or device_id")
-            builder.add(line, ts, ip=ip, duration=_opt_float(rec.get("duration_s"), "duration_s"),
-                        event=_text(rec.get("event")).lower(), user_agent=_text(rec.get("user_agent")),
-                        location=_text(rec.get("location")), network_type=_text(rec.get("network_type")),
-                        **ids)
-        except ValueError as e:
-            problems.add(line, str(e), _raw_of(rec))
-    if problems.count:
-        logger.warning("%s: %d bad event row(s) left out", p, problems.count)
-    return ReadResult(str(p), fmt, builder.build(), tuple(problems.items), problems.count)
+
+def __getattr__(name: str):
+    if name in ("EventLog", "NetworkEvent", "EventLogBuilder"):
+        from . import eventlog
+
+        return getattr(eventlog, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- endpoints

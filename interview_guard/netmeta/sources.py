@@ -131,7 +131,7 @@ def load_country_csv(path: Path) -> RangeTable:
             if len(row) < 3 or not row[2].strip():
                 continue
             try:
-                (version, start), (_v, end) = _addr(row[0]), _addr(row[1])
+                (version, start), end = _addr(row[0]), _addr(row[1])[1]
             except ValueError:
                 continue  # a header line
             b.add(version, start, end, Label("country", row[2].strip().upper()))

@@ -50,11 +50,14 @@ def family_of(name: str) -> str:
 
 
 def group_signals(signals: Sequence["Signal"]) -> list[tuple[str, list["Signal"]]]:
-    """(family, signals) with known families first; flagged signals first inside each."""
+    """(family, signals): known families in reading order, then others, then families with nothing
+    evaluated; flagged signals first inside each family."""
     groups: dict[str, list] = {}
     for s in signals:
         groups.setdefault(family_of(s.name), []).append(s)
     order = [t for t, _ in FAMILIES if t in groups] + sorted(set(groups) - {t for t, _ in FAMILIES})
+    # Families where nothing could be evaluated go last; the "Not covered" box already names them.
+    order.sort(key=lambda t: all(s.status == "skipped" for s in groups[t]))
     return [(t, sorted(groups[t], key=lambda s: (_STATUS_RANK.get(s.status, 4), s.name))) for t in order]
 
 
@@ -181,7 +184,8 @@ def _signal_row(s: "Signal", thumbs_on: bool, budget: list[int]) -> str:
             text = text[:_MAX_DETAILS_CHARS] + f"\n… ({len(text) - _MAX_DETAILS_CHARS} more characters)"
         body += f"<details><summary>details</summary><pre><code>{e(text)}</code></pre></details>"
     cls = f"signal status-{e(s.status)}" + (" dim" if dim else "")
-    return (f'<tr class="{cls}" data-signal="{e(s.name)}"><td class="name"><code>{e(s.name)}</code></td>'
+    name = e(s.name).replace(".", ".<wbr>").replace("_", "_<wbr>")  # break long names at word joints
+    return (f'<tr class="{cls}" data-signal="{e(s.name)}"><td class="name"><code>{name}</code></td>'
             f'<td class="status"><span class="pill pill-{e(s.status)}">{e(s.status)}</span></td>'
             f'<td class="num">{score}</td><td class="num">{conf}</td><td>{body}</td></tr>')
 

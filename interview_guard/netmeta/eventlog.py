@@ -1,0 +1,313 @@
+"""Network events, kept column-wise, and their reader.
+
+Platform logs run to millions of rows, so the reader collects raw column values first and then
+parses, validates and interns whole columns (numpy datetime parsing for the common
+``...Z`` timestamps, one address check per distinct IP, dict interning of strings); rows that
+fail any check are reported with their line numbers and left out, exactly as the row-by-row
+readers do.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from .readers import (_ALIASES, EVENT_FIELDS, ReadResult, _canon, _column_map, _open_text, _Problems, detect_format,
+                      normalize_ip, parse_timestamp)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NetworkEvent:
+    """One login / activity event. ``timestamp`` is epoch seconds (UTC)."""
+
+    line: int
+    timestamp: float
+    candidate_id: str = ""
+    account_id: str = ""
+    ip: str = ""
+    event: str = ""
+    user_agent: str = ""
+    device_id: str = ""
+    duration_s: float | None = None
+    location: str = ""
+    network_type: str = ""
+
+
+@dataclass(frozen=True)
+class EventLog(Sequence[NetworkEvent]):
+    """Network events, column-wise. Code 0 in a categorical column means "absent".
+
+    ``ts`` float64 epoch seconds; ``line`` source line; ``account`` / ``candidate`` / ``ip`` /
+    ``device`` / ``event`` / ``user_agent`` / ``location`` / ``network_type`` int32 codes into
+    the matching ``*_values`` tuple; ``duration`` float64 (NaN when absent).
+    """
+
+    ts: np.ndarray
+    line: np.ndarray
+    account: np.ndarray
+    candidate: np.ndarray
+    ip: np.ndarray
+    device: np.ndarray
+    event: np.ndarray
+    user_agent: np.ndarray
+    location: np.ndarray
+    network_type: np.ndarray
+    duration: np.ndarray
+    account_values: tuple[str, ...] = ("",)
+    candidate_values: tuple[str, ...] = ("",)
+    ip_values: tuple[str, ...] = ("",)
+    device_values: tuple[str, ...] = ("",)
+    event_values: tuple[str, ...] = ("",)
+    user_agent_values: tuple[str, ...] = ("",)
+    location_values: tuple[str, ...] = ("",)
+    network_type_values: tuple[str, ...] = ("",)
+    source: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        d = float(self.duration[i])
+        return NetworkEvent(line=int(self.line[i]), timestamp=float(self.ts[i]),
+                            candidate_id=self.candidate_values[self.candidate[i]],
+                            account_id=self.account_values[self.account[i]], ip=self.ip_values[self.ip[i]],
+                            event=self.event_values[self.event[i]],
+                            user_agent=self.user_agent_values[self.user_agent[i]],
+                            device_id=self.device_values[self.device[i]],
+                            duration_s=None if math.isnan(d) else d,
+                            location=self.location_values[self.location[i]],
+                            network_type=self.network_type_values[self.network_type[i]])
+
+    def ref(self, i: int) -> str:
+        """``file:line`` pointer for evidence."""
+        return f"{Path(self.source).name}:{int(self.line[i])}"
+
+
+COLUMNS = ("account", "candidate", "ip", "device", "event", "user_agent", "location", "network_type")
+_FIELD_OF = {"account": "account_id", "candidate": "candidate_id", "device": "device_id"}
+
+
+def _intern(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    index: dict[str, int] = {"": 0}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int32, len(values))
+    return codes, tuple(index)
+
+
+class EventLogBuilder:
+    """Accumulates events row by row (adapters, small files) into an :class:`EventLog`."""
+
+    def __init__(self, source: str = "") -> None:
+        self.source = source
+        self._ts: list[float] = []
+        self._line: list[int] = []
+        self._dur: list[float] = []
+        self._cols: dict[str, list[str]] = {c: [] for c in COLUMNS}
+        self._ip_cache: dict[str, str] = {}
+
+    def add(self, line: int, ts: float, *, ip: str = "", duration: float = math.nan, **values: str) -> None:
+        """Add one event; ``ip`` is validated here (ValueError if it is not an address)."""
+        if ip:
+            norm = self._ip_cache.get(ip)
+            if norm is None:
+                norm = self._ip_cache[ip] = normalize_ip(ip)
+            ip = norm
+        self._ts.append(ts)
+        self._line.append(line)
+        self._dur.append(duration)
+        for c in COLUMNS:
+            self._cols[c].append(ip if c == "ip" else values.get(c, ""))
+
+    def build(self) -> EventLog:
+        return _make_log(self.source, np.asarray(self._ts, np.float64), np.asarray(self._line, np.int32),
+                         np.asarray(self._dur, np.float64), self._cols)
+
+
+def _make_log(source: str, ts: np.ndarray, line: np.ndarray, dur: np.ndarray, cols: Mapping[str, Sequence[str]]) -> EventLog:
+    kw: dict[str, Any] = {}
+    for c in COLUMNS:
+        kw[c], kw[f"{c}_values"] = _intern(cols[c])
+    return EventLog(ts=ts, line=line, duration=dur, source=source, **kw)
+
+
+# --------------------------------------------------------------------------- column parsing
+def _parse_times(raw: Sequence[Any], bad: dict[int, str]) -> np.ndarray:
+    """Epoch seconds per row; rows that fail go into ``bad`` (row index -> reason)."""
+    n = len(raw)
+    if n and all(isinstance(s, str) and len(s) == 20 and s[-1] == "Z" and s[10] == "T" for s in raw):
+        try:  # the common "2026-05-01T09:00:00Z": numpy parses a whole column in C
+            return np.array([s[:-1] for s in raw], dtype="datetime64[s]").astype(np.int64).astype(np.float64)
+        except ValueError:
+            pass
+    out = np.empty(n, np.float64)
+    for i, s in enumerate(raw):
+        try:
+            out[i] = parse_timestamp(s)
+        except (ValueError, TypeError, OverflowError) as e:
+            bad.setdefault(i, str(e) if isinstance(e, ValueError) else f"timestamp {s!r} is not usable")
+            out[i] = np.nan
+    return out
+
+
+def _parse_durations(raw: Sequence[Any], bad: dict[int, str]) -> np.ndarray:
+    out = np.full(len(raw), np.nan)
+    for i, v in enumerate(raw):
+        if v is None or v == "":
+            continue
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            bad.setdefault(i, f"duration_s {v!r} is not a number")
+            continue
+        if not math.isfinite(f) or f < 0:
+            bad.setdefault(i, f"duration_s {v!r} must be a finite number >= 0")
+            continue
+        out[i] = f
+    return out
+
+
+def _clean_ips(raw: list[str], bad: dict[int, str]) -> list[str]:
+    canon: dict[str, str | None] = {}
+    for v in set(raw):
+        try:
+            canon[v] = normalize_ip(v) if v else ""
+        except ValueError:
+            canon[v] = None
+    out = []
+    for i, v in enumerate(raw):
+        c = canon[v]
+        if c is None:
+            bad.setdefault(i, f"{v!r} is not an IP address")
+            c = ""
+        out.append(c)
+    return out
+
+
+def _columns_to_log(source: str, lines: list[int], cols: dict[str, list], problems: _Problems) -> EventLog:
+    bad: dict[int, str] = {}
+    ts = _parse_times(cols["timestamp"], bad)
+    dur = _parse_durations(cols["duration_s"], bad)
+    text = {c: [(v if isinstance(v, str) else "" if v is None else str(v)).strip() for v in cols[f]]
+            for c, f in (("account", "account_id"), ("candidate", "candidate_id"), ("device", "device_id"),
+                         ("event", "event"), ("user_agent", "user_agent"), ("location", "location"),
+                         ("network_type", "network_type"), ("ip", "ip"))}
+    text["event"] = [e.lower() for e in text["event"]]
+    text["ip"] = _clean_ips(text["ip"], bad)
+    for i in range(len(lines)):
+        if i not in bad and not (text["ip"][i] or text["account"][i] or text["candidate"][i] or text["device"][i]):
+            bad[i] = "no ip, account_id, candidate_id or device_id"
+    keep = np.ones(len(lines), bool)
+    for i in sorted(bad):
+        keep[i] = False
+        problems.add(lines[i], bad[i], json.dumps({f: cols[f][i] for f in EVENT_FIELDS if cols[f][i] not in ("", None)},
+                                                  ensure_ascii=False, default=str))
+    idx = np.flatnonzero(keep)
+    if idx.size != len(lines):
+        pick = itemgetter(*idx) if idx.size > 1 else (lambda seq: tuple(seq[j] for j in idx))
+        text = {c: list(pick(v)) if idx.size else [] for c, v in text.items()}
+    return _make_log(source, ts[idx], np.asarray(lines, np.int32)[idx], dur[idx], text)
+
+
+# --------------------------------------------------------------------------- reader
+def read_events(path: str | Path, *, participant_tz: str = "UTC") -> ReadResult[NetworkEvent]:
+    """Network / login events (CSV or JSON Lines). Zoom- and Teams-style participant reports are
+    recognised by their header and read through
+    :func:`interview_guard.netmeta.participants.read_participant_report` (their local join /
+    leave times are read in ``participant_tz``). ``rows`` is an :class:`EventLog`."""
+    from .participants import looks_like_participant_report, read_participant_report
+
+    p = Path(path)
+    with _open_text(p) as f:
+        head = f.read(4096)
+    fmt = detect_format(p, head)
+    if fmt == "csv" and looks_like_participant_report(head.split("\n", 1)[0]):
+        return read_participant_report(p, tz=participant_tz)
+    problems = _Problems()
+    lines: list[int] = []
+    cols: dict[str, list] = {f: [] for f in EVENT_FIELDS}
+    if fmt == "csv":
+        _collect_csv(p, head, lines, cols, problems)
+    else:
+        _collect_jsonl(p, lines, cols, problems)
+    log = _columns_to_log(str(p), lines, cols, problems)
+    if problems.count:
+        logger.warning("%s: %d bad event row(s) left out", p, problems.count)
+    items = tuple(sorted(problems.items, key=lambda pr: pr.line))
+    return ReadResult(str(p), fmt, log, items, problems.count)
+
+
+def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], problems: _Problems) -> None:
+    first = head.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    with _open_text(p) as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, None)
+        if header is None:
+            return
+        where = _column_map(header, EVENT_FIELDS)
+        if "timestamp" not in where:
+            raise InputError(f"{p}: the header has no timestamp column (found: {', '.join(h.strip() for h in header)})")
+        fields = [f for f in EVENT_FIELDS if f in where]
+        missing = [f for f in EVENT_FIELDS if f not in where]
+        width = len(header)
+        get = itemgetter(*(where[f] for f in fields))
+        rows: list[tuple] = []
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            n = len(row)
+            if n != width:
+                if n == 0 or (n == 1 and not row[0].strip()):
+                    continue
+                if n > width and any(c.strip() for c in row[width:]):
+                    problems.add(start, f"{n} fields, the header has {width}", ",".join(row)[:200])
+                    continue
+                row = row + [""] * (width - n)
+            got = get(row)
+            if not isinstance(got, tuple):
+                got = (got,)
+            if any("\ufffd" in v for v in got):
+                problems.add(start, "bytes that are not UTF-8")
+                continue
+            rows.append(got)
+            lines.append(start)
+        columns = list(zip(*rows)) if rows else [() for _ in fields]
+        for f, values in zip(fields, columns):
+            cols[f] = list(values)
+        for f in missing:
+            cols[f] = [""] * len(lines)
+
+
+def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: _Problems) -> None:
+    aliases = {f: _ALIASES.get(f, (f,)) for f in EVENT_FIELDS}
+    with _open_text(p) as f:
+        for line_no, text in enumerate(f, 1):
+            if not text.strip():
+                continue
+            if "\ufffd" in text:
+                problems.add(line_no, "bytes that are not UTF-8")
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as e:
+                problems.add(line_no, f"not valid JSON ({e.msg})", text.strip())
+                continue
+            if not isinstance(obj, dict):
+                problems.add(line_no, "not a JSON object", text.strip())
+                continue
+            canon = {_canon(k): v for k, v in obj.items()}
+            lines.append(line_no)
+            for fname, names in aliases.items():
+                cols[fname].append(next((canon[a] for a in names if a in canon), ""))
