@@ -38,7 +38,9 @@ _TITLE_WORDS = re.compile(
     r"\b(engineer|developer|programmer|manager|designer|analyst|consultant|intern|lead|director|scientist|"
     r"architect|administrator|specialist|officer|head|ceo|cto|cfo|coo|founder|president|teacher|researcher|"
     r"assistant|associate|technician|coordinator|executive|sre|devops|staff|principal|senior|junior|owner|"
-    r"product|writer|editor|accountant|nurse|tutor|instructor|professor|lecturer|volunteer)\b", re.I)
+    r"product|writer|editor|accountant|nurse|tutor|instructor|professor|lecturer|volunteer|supervisor|barista|"
+    r"cashier|clerk|representative|agent|chef|cook|server|driver|operator|mechanic|electrician|sales|"
+    r"support|partner|fellow|trainee|apprentice|advisor|adviser|auditor|planner|strategist|marketer)\b", re.I)
 _SCHOOL_WORDS = re.compile(r"universit|college|institute|school|academy|hochschule|polytechnic|école|大学", re.I)
 _NOT_FULL_TIME = re.compile(r"part[- ]time|freelance|contract(or)?\b|volunteer|side project|self-employed", re.I)
 
@@ -51,6 +53,14 @@ LANGUAGES = {
     "arabic": "ar", "hebrew": "he", "hindi": "hi", "bengali": "bn", "urdu": "ur", "vietnamese": "vi",
     "thai": "th", "indonesian": "id", "malay": "ms", "tagalog": "tl", "filipino": "tl", "greek": "el",
     "czech": "cs", "romanian": "ro", "hungarian": "hu", "persian": "fa", "farsi": "fa", "swahili": "sw",
+    "igbo": "ig", "yoruba": "yo", "hausa": "ha", "amharic": "am", "zulu": "zu", "xhosa": "xh", "afrikaans": "af",
+    "somali": "so", "punjabi": "pa", "tamil": "ta", "telugu": "te", "marathi": "mr", "gujarati": "gu",
+    "kannada": "kn", "malayalam": "ml", "nepali": "ne", "sinhala": "si", "burmese": "my", "khmer": "km",
+    "lao": "lo", "mongolian": "mn", "kazakh": "kk", "uzbek": "uz", "azerbaijani": "az", "georgian": "ka",
+    "armenian": "hy", "serbian": "sr", "croatian": "hr", "bosnian": "bs", "slovak": "sk", "slovenian": "sl",
+    "bulgarian": "bg", "lithuanian": "lt", "latvian": "lv", "estonian": "et", "icelandic": "is", "irish": "ga",
+    "welsh": "cy", "catalan": "ca", "basque": "eu", "galician": "gl", "albanian": "sq", "macedonian": "mk",
+    "belarusian": "be", "pashto": "ps", "kurdish": "ku", "javanese": "jv", "latin": "la", "esperanto": "eo",
 }
 COUNTRIES = {
     "japan": "JP", "日本": "JP", "united states": "US", "usa": "US", "united states of america": "US",
@@ -263,6 +273,10 @@ def _entries(lines: list[str], warnings: list[str]) -> list[dict]:
         rest = (s[:m.start()] + " " + s[m.end():]).strip(" -–—|,·:()")
         company, title = _split_title_company(rest) if rest else ("", "")
         back = [c for c in cleaned[max(0, i - 2):i] if c and not RANGE_RE.search(c)]
+        prev_raw = lines[i - 1].strip() if i > 0 else ""
+        if company and not title and _looks_like_name_line(prev_raw) and not RANGE_RE.search(prev_raw):
+            # "Acme Corp" on its own line, then "Shift Supervisor, 03/2015 – 08/2021"
+            company, title = _clean(prev_raw), company
         if not company and back:
             c2, t2 = _split_title_company(back[-1])
             company = c2 or (back[-2] if len(back) == 2 and t2 else "")
@@ -281,6 +295,15 @@ def _entries(lines: list[str], warnings: list[str]) -> list[dict]:
         out.append({"name": company, "title": title, "start": start, "end": end,
                     "full_time": not _NOT_FULL_TIME.search(context), "location": ""})
     return out
+
+
+def _looks_like_name_line(raw: str) -> bool:
+    """A short line that is not a bullet, a sentence or a heading: an organisation's name."""
+    if not raw or raw.startswith(("-", "*", "•", "·", "#")) or _heading(raw):
+        return False
+    s = _clean(raw)
+    return 0 < len(s.split()) <= 6 and not s.endswith((".", ":", ";")) and not EMAIL_RE.search(s) \
+        and not URL_RE.search(s)
 
 
 def _education(lines: list[str]) -> list[dict]:
