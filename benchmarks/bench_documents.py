@@ -211,7 +211,7 @@ def bench_resumes() -> dict:
             d.save(WORK / f"r{style}.docx")
             md = WORK / f"r{style}.md"
             md.write_text("\n".join(("#" + ln) if ln.startswith("# ") else ln for ln in lines), encoding="utf-8")
-            variants += [(f"pdf", pdf), ("docx", WORK / f"r{style}.docx"), ("markdown", md)]
+            variants += [("pdf", pdf), ("docx", WORK / f"r{style}.docx"), ("markdown", md)]
         for fmt, path in variants:
             r = read_resume(path)
             got = {"name": r.name, "email": r.email, "phone": r.phone, "country": r.country, "city": r.city,

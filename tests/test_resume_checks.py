@@ -91,10 +91,28 @@ def test_claim_consistency_location_and_language_are_context_only():
 
     r = from_json_resume({"basics": {"name": "Taro Yamada", "location": {"city": "Osaka", "countryCode": "JP"}},
                           "languages": [{"language": "Japanese", "fluency": "Native speaker"}]})
+    from types import SimpleNamespace
+
     t = Transcript(language="en", segments=(Segment(0, 1, "hello"),))
-    s = _run("resume.claim_consistency", _ctx({"resume": r, "transcript": t, "network_location": "US"}))[0]
+    ips = SimpleNamespace(geo=SimpleNamespace(countries=("US",)))
+    s = _run("resume.claim_consistency", _ctx({"resume": r, "transcript": t, "event_ips": ips}))[0]
     assert s.status == "ok"  # never adverse alone
-    assert any("context only" in c for c in s.details["context"])
+    assert len([c for c in s.details["context"] if "context only" in c]) == 2
+    assert set(s.details["compared"]) == {"location_vs_network", "languages_vs_speech"}
+
+
+def test_claim_consistency_account_name_from_account_history():
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(field="name", account_id="acc1", timestamp=1.0, new_value="Taro Yamada"),
+            SimpleNamespace(field="name", account_id="acc1", timestamp=2.0, new_value="Kim Chol"),
+            SimpleNamespace(field="payout_account", account_id="acc1", timestamp=2.0, new_value="IBAN DE00 1234")]
+    r = from_json_resume({"basics": {"name": "Taro Yamada"}})
+    ctx = _ctx({"resume": r, "account_history": SimpleNamespace(rows=rows), "claims": r.to_claims()})
+    s = _run("resume.claim_consistency", ctx)[0]
+    assert s.status == "flag" and "Kim Chol" in s.summary  # the latest name on the account
+    _run("resume.contact_reuse", ctx)
+    assert ("payout_account", "IBAN DE00 1234") in {(lk.kind, lk.value) for lk in ctx.links}
 
 
 def test_fingerprint_estimates_jaccard():

@@ -233,9 +233,10 @@ class MultiOperatorCheck:
         alternating = activity.back_and_forth(hops, log, within_s=3600.0)
         overlaps = activity.concurrent_devices(log, subjects, gap, min_overlap_s=900.0)
         far_overlaps = []
+        ip_code = {v: i for i, v in enumerate(log.ip_values)} if overlaps else {}
         for o in overlaps:
             if len(o.ips) == 2:
-                a, b = log.ip_values.index(o.ips[0]), log.ip_values.index(o.ips[1])
+                a, b = ip_code[o.ips[0]], ip_code[o.ips[1]]
                 km, _how = eips.geo.distance_km(a, b)
                 if km is not None and km >= opts.travel_min_km and not (eips.geo.anonymizer[a] or eips.geo.anonymizer[b]):
                     far_overlaps.append((o, km))

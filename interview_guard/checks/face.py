@@ -214,8 +214,14 @@ def id_photo_match(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
         return ok(CHECK, ID_MATCH, f"the ID photo matches the person on camera (similarity {sim:.2f})",
                   confidence=confidence, evidence=evidence, details=details)
     score = float(np.clip(0.6 + 0.4 * (fo.match_threshold - sim) / max(fo.match_threshold, 1e-6), 0.5, 1.0))
-    return flag(CHECK, ID_MATCH, f"the ID photo does not match the person on camera (similarity {sim:.2f} < "
-                f"{fo.match_threshold:.2f})", score=score, confidence=confidence, evidence=evidence, details=details)
+    also = ""
+    if best.id != main.id and details["best_similarity"] >= fo.match_threshold:
+        also = f"; it matches identity {best.id}, on camera {best.primary_seconds:.1f} s"
+        evidence.append(Evidence("image", f"identity {best.id} matches the ID photo", best.first_t, best.last_t,
+                                 thumbs.ref(best.thumbnail)))
+    return flag(CHECK, ID_MATCH, f"the ID photo does not match the main person on camera (similarity {sim:.2f} < "
+                f"{fo.match_threshold:.2f}){also}", score=score, confidence=confidence, evidence=evidence,
+                details=details)
 
 
 def cross_interview(ctx: CaseContext, tracks) -> Signal:

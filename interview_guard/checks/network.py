@@ -113,10 +113,11 @@ class LocationClaimCheck:
                        details=details)]
         other, n_other = next(((c, n) for c, n in by_country.most_common() if c != claimed), ("?", 0))
         idx = np.flatnonzero(focus)[direct]
-        outside = [int(i) for i in idx if eips.geo.countries[eips.geo.country[log.ip[i]]] != claimed]
+        claimed_code = eips.geo.countries.index(claimed) if claimed in eips.geo.countries else -2
+        outside = idx[eips.geo.country[log.ip[idx]] != claimed_code]
         seen: set[int] = set()
         evidence = []
-        for i in outside:
+        for i in outside[:10000].tolist():
             if log.ip[i] in seen or len(evidence) >= MAX_EVIDENCE:
                 continue
             seen.add(int(log.ip[i]))

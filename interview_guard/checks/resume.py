@@ -105,14 +105,15 @@ class ResumeClaimConsistencyCheck:
             if not _names_agree(resume.name, file_claims.name):
                 mismatches.append((f"resume name {resume.name!r} differs from the profile / claims name "
                                    f"{file_claims.name!r}", 0.5, "claims.name"))
-        account_name = _account_name(ctx)
-        if resume.name and account_name:
-            compared["name_vs_account"] = f"{resume.name} / {account_name}"
-            if not _names_agree(resume.name, account_name):
-                mismatches.append((f"resume name {resume.name!r} differs from the account name {account_name!r}",
-                                   0.5, "account.name"))
-        elif not account_name:
-            missing.append("name vs account (no account data)")
+        account_names = _account_values(ctx, "name")
+        if resume.name and account_names:
+            compared["name_vs_account"] = f"{resume.name} / {', '.join(account_names)}"
+            for account_name in account_names:
+                if not _names_agree(resume.name, account_name):
+                    mismatches.append((f"resume name {resume.name!r} differs from the account name "
+                                       f"{account_name!r}", 0.5, "account.name"))
+        elif not account_names:
+            missing.append("name vs account (no account history with a name)")
         # dates vs date of birth (from the ID, else the claims file)
         birth = (doc.birth_date if doc is not None else None) or (file_claims.birth_date if file_claims else None)
         if birth:
@@ -123,11 +124,12 @@ class ResumeClaimConsistencyCheck:
         else:
             missing.append("dates vs date of birth (no ID date of birth)")
         # context only: location vs network, languages vs speech
-        loc = ctx.optional("network_location") or ctx.optional("network_locations")
-        if resume.country and loc is not None:
-            compared["location_vs_network"] = f"{resume.country} / {_describe(loc)}"
-            context.append(f"resume location {resume.city or ''} {resume.country} vs network {_describe(loc)} "
-                           "(context only: see network.location_claim)")
+        countries = _network_countries(ctx)
+        if resume.country and countries:
+            compared["location_vs_network"] = f"{resume.country} / {', '.join(countries)}"
+            if resume.country not in countries:
+                context.append(f"resume location {resume.city or ''} {resume.country} vs network countries "
+                               f"{', '.join(countries)} (context only: see network.location_claim)")
         else:
             missing.append("location vs network" + ("" if resume.country else " (no location on the resume)"))
         transcript = ctx.optional("transcript")
@@ -156,23 +158,28 @@ class ResumeClaimConsistencyCheck:
                      confidence=0.7, evidence=ev, details=details)]
 
 
+def _account_values(ctx, field_name: str) -> list[str]:
+    """Latest value per account of a profile field from the account history (``account_history``)."""
+    history = ctx.optional("account_history")
+    rows = getattr(history, "rows", None) or ()
+    latest: dict[str, tuple[float, str]] = {}
+    for r in rows:
+        if getattr(r, "field", "") == field_name and getattr(r, "new_value", ""):
+            if r.account_id not in latest or r.timestamp >= latest[r.account_id][0]:
+                latest[r.account_id] = (r.timestamp, r.new_value)
+    return [v for _, v in latest.values()]
+
+
 def _account_name(ctx) -> str | None:
-    for name in ("account_profile", "accounts"):
-        value = ctx.optional(name)
-        got = getattr(value, "name", None) if value is not None else None
-        if isinstance(got, str) and got.strip():
-            return got
-    return None
+    names = _account_values(ctx, "name")
+    return names[0] if len(names) == 1 else (", ".join(names) if names else None)
 
 
-def _describe(loc) -> str:
-    if isinstance(loc, str):
-        return loc
-    for attr in ("country", "countries"):
-        v = getattr(loc, attr, None)
-        if v:
-            return str(v) if not isinstance(v, (list, tuple, set)) else ", ".join(sorted(map(str, v)))
-    return str(loc)[:80]
+def _network_countries(ctx) -> list[str]:
+    """Countries the network log's addresses resolve to (``event_ips``), if any."""
+    ips = ctx.optional("event_ips")
+    geo = getattr(ips, "geo", None)
+    return sorted(getattr(geo, "countries", ()) or ())
 
 
 @register_check
@@ -236,9 +243,8 @@ class ResumeContactReuseCheck:
         for url in dict.fromkeys(links):
             if _linkable_profile(url):
                 values.append(("profile_link", url, "resume" if resume and url in resume.links else "claims"))
-        payout = getattr(ctx.optional("account_profile"), "payout_account", None)
-        if isinstance(payout, str) and payout.strip():
-            values.append(("payout_account", payout, "account"))
+        for payout in _account_values(ctx, "payout_account"):
+            values.append(("payout_account", payout, "account history"))
         if not values:
             return [skipped(self.name, "resume.contact_reuse", "no email, phone, profile link or payout account given")]
         for kind, value, src in values:

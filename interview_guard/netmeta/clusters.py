@@ -6,6 +6,7 @@ and one of them on a device with a third makes one cluster of three.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -68,18 +69,21 @@ def shared_event_values(log: EventLog, subjects: Subjects, column: str, max_refs
     if not mask.any():
         return []
     idx = np.flatnonzero(mask)
-    pairs = np.stack([codes[idx].astype(np.int64), subjects.code[idx].astype(np.int64)])
-    uniq, first = np.unique(pairs, axis=1, return_index=True)
-    vals, counts = np.unique(uniq[0], return_counts=True)
-    multi = set(vals[counts >= 2].tolist())
-    out: dict[int, list[tuple[str, int]]] = {}
-    for (v, s), f in zip(uniq.T, first):
-        if int(v) in multi:
-            out.setdefault(int(v), []).append((subjects.names[int(s)], int(idx[f])))
+    key = codes[idx].astype(np.int64) * (1 << 31) + subjects.code[idx]
+    uniq, first = np.unique(key, return_index=True)  # distinct (value, subject), sorted by value
+    value, subject = uniq >> 31, uniq & ((1 << 31) - 1)
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    sizes = np.diff(np.r_[starts, value.size])
+    names = np.asarray(subjects.names, dtype=object)
+    source = Path(log.source).name
     kind = "device_id" if column == "device" else column
-    return [SharedValue(kind, values[v], tuple(sorted(a for a, _ in members)),
-                        tuple(log.ref(e) for _, e in sorted(members)[:max_refs]))
-            for v, members in sorted(out.items(), key=lambda kv: (-len(kv[1]), values[kv[0]]))]
+    out = []
+    for a, n in zip(starts[sizes >= 2].tolist(), sizes[sizes >= 2].tolist()):
+        members = sorted(zip(names[subject[a:a + n]].tolist(), idx[first[a:a + n]].tolist()))
+        out.append(SharedValue(kind, values[int(value[a])], tuple(m for m, _ in members),
+                               tuple(f"{source}:{int(log.line[e])}" for _, e in members[:max_refs])))
+    out.sort(key=lambda sv: (-len(sv.accounts), sv.value))
+    return out
 
 
 def build_clusters(shared: Iterable[SharedValue]) -> list[Cluster]:
@@ -89,11 +93,13 @@ def build_clusters(shared: Iterable[SharedValue]) -> list[Cluster]:
     for sv in shared:
         for a in sv.accounts[1:]:
             uf.union(sv.accounts[0], a)
+    by_root: dict[str, list[SharedValue]] = {}
+    for sv in shared:
+        by_root.setdefault(uf.find(sv.accounts[0]), []).append(sv)
     clusters = []
     for accounts in uf.groups():
         if len(accounts) < 2:
             continue
-        members = set(accounts)
-        clusters.append(Cluster(tuple(accounts), tuple(sv for sv in shared if sv.accounts[0] in members)))
+        clusters.append(Cluster(tuple(accounts), tuple(by_root.get(uf.find(accounts[0]), ()))))
     clusters.sort(key=lambda c: (-len(c.accounts), c.accounts))
     return clusters

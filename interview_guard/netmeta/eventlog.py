@@ -13,6 +13,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -101,9 +102,10 @@ _FIELD_OF = {"account": "account_id", "candidate": "candidate_id", "device": "de
 
 
 def _intern(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
-    index: dict[str, int] = {"": 0}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int32, len(values))
-    return codes, tuple(index)
+    """Codes per value (0 = "") and the distinct values, at C speed (dict + map, no Python loop)."""
+    uniq = tuple(dict.fromkeys(chain(("",), values)))
+    index = {v: i for i, v in enumerate(uniq)}
+    return np.fromiter(map(index.__getitem__, values), np.int32, len(values)), uniq
 
 
 class EventLogBuilder:
@@ -178,46 +180,58 @@ def _parse_durations(raw: Sequence[Any], bad: dict[int, str]) -> np.ndarray:
     return out
 
 
-def _clean_ips(raw: list[str], bad: dict[int, str]) -> list[str]:
-    canon: dict[str, str | None] = {}
-    for v in set(raw):
-        try:
-            canon[v] = normalize_ip(v) if v else ""
-        except ValueError:
-            canon[v] = None
-    out = []
-    for i, v in enumerate(raw):
-        c = canon[v]
-        if c is None:
-            bad.setdefault(i, f"{v!r} is not an IP address")
-            c = ""
-        out.append(c)
-    return out
+def _clean_column(name: str, raw: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """Intern a raw column, then clean its distinct values once (strip, lower-case events,
+    canonical IPs). Returns codes, values and a per-distinct-value error code
+    (0 ok, 1 undecodable bytes, 2 not an IP address)."""
+    raw_codes, raw_uniq = _intern(raw)
+    errors = np.zeros(len(raw_uniq), np.int8)
+    clean = []
+    for j, u in enumerate(raw_uniq):
+        v = u.strip()
+        if "\ufffd" in v:
+            errors[j], v = 1, ""
+        elif name == "event":
+            v = v.lower()
+        elif name == "ip" and v:
+            try:
+                v = normalize_ip(v)
+            except ValueError:
+                errors[j], v = 2, ""
+        clean.append(v)
+    if clean == list(raw_uniq):  # already clean: the usual case
+        return raw_codes, raw_uniq, errors[raw_codes]
+    codes, values = _intern(clean)
+    return codes[raw_codes], values, errors[raw_codes]
+
+
+_TEXT_FIELDS = (("account", "account_id"), ("candidate", "candidate_id"), ("device", "device_id"), ("event", "event"),
+                ("user_agent", "user_agent"), ("location", "location"), ("network_type", "network_type"), ("ip", "ip"))
 
 
 def _columns_to_log(source: str, lines: list[int], cols: dict[str, list], problems: _Problems) -> EventLog:
     bad: dict[int, str] = {}
     ts = _parse_times(cols["timestamp"], bad)
     dur = _parse_durations(cols["duration_s"], bad)
-    text = {c: [(v if isinstance(v, str) else "" if v is None else str(v)).strip() for v in cols[f]]
-            for c, f in (("account", "account_id"), ("candidate", "candidate_id"), ("device", "device_id"),
-                         ("event", "event"), ("user_agent", "user_agent"), ("location", "location"),
-                         ("network_type", "network_type"), ("ip", "ip"))}
-    text["event"] = [e.lower() for e in text["event"]]
-    text["ip"] = _clean_ips(text["ip"], bad)
-    for i in range(len(lines)):
-        if i not in bad and not (text["ip"][i] or text["account"][i] or text["candidate"][i] or text["device"][i]):
-            bad[i] = "no ip, account_id, candidate_id or device_id"
+    codes: dict[str, np.ndarray] = {}
+    values: dict[str, tuple[str, ...]] = {}
+    for c, f in _TEXT_FIELDS:
+        codes[c], values[c], err = _clean_column(c, cols[f])
+        for i in np.flatnonzero(err).tolist():
+            bad.setdefault(i, "bytes that are not UTF-8" if err[i] == 1 else f"{cols[f][i]!r} is not an IP address")
+    nothing = (codes["ip"] == 0) & (codes["account"] == 0) & (codes["candidate"] == 0) & (codes["device"] == 0)
+    for i in np.flatnonzero(nothing).tolist():
+        bad.setdefault(i, "no ip, account_id, candidate_id or device_id")
     keep = np.ones(len(lines), bool)
     for i in sorted(bad):
         keep[i] = False
         problems.add(lines[i], bad[i], json.dumps({f: cols[f][i] for f in EVENT_FIELDS if cols[f][i] not in ("", None)},
                                                   ensure_ascii=False, default=str))
     idx = np.flatnonzero(keep)
-    if idx.size != len(lines):
-        pick = itemgetter(*idx) if idx.size > 1 else (lambda seq: tuple(seq[j] for j in idx))
-        text = {c: list(pick(v)) if idx.size else [] for c, v in text.items()}
-    return _make_log(source, ts[idx], np.asarray(lines, np.int32)[idx], dur[idx], text)
+    kw: dict[str, Any] = {}
+    for c in COLUMNS:
+        kw[c], kw[f"{c}_values"] = codes[c][idx], values[c]
+    return EventLog(ts=ts[idx], line=np.asarray(lines, np.int32)[idx], duration=dur[idx], source=source, **kw)
 
 
 # --------------------------------------------------------------------------- reader
@@ -275,14 +289,10 @@ def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], pr
                     problems.add(start, f"{n} fields, the header has {width}", ",".join(row)[:200])
                     continue
                 row = row + [""] * (width - n)
-            got = get(row)
-            if not isinstance(got, tuple):
-                got = (got,)
-            if any("\ufffd" in v for v in got):
-                problems.add(start, "bytes that are not UTF-8")
-                continue
-            rows.append(got)
+            rows.append(get(row))
             lines.append(start)
+        if len(fields) == 1:
+            rows = [(r,) for r in rows]
         columns = list(zip(*rows)) if rows else [() for _ in fields]
         for f, values in zip(fields, columns):
             cols[f] = list(values)
@@ -310,4 +320,6 @@ def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: _
             canon = {_canon(k): v for k, v in obj.items()}
             lines.append(line_no)
             for fname, names in aliases.items():
-                cols[fname].append(next((canon[a] for a in names if a in canon), ""))
+                v = next((canon[a] for a in names if a in canon), "")
+                cols[fname].append(v if isinstance(v, str) or fname in ("timestamp", "duration_s")
+                                   else "" if v is None else str(v))

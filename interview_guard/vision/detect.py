@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import DependencyMissing, ModelError
+from ..runtime.native_logs import quiet_native_stderr
 from ..runtime.onnx import SessionLike
 from .align import order_keypoints
 from .quality import MESH_IRIS_A, MESH_IRIS_B, MESH_MOUTH_A, MESH_MOUTH_B, MESH_NOSE_TIP
@@ -91,13 +92,22 @@ class MediapipeDetector:
                  full_range: bool = False, mesh: bool = True) -> None:
         mp = _import_mediapipe()
         self.video = video
-        self._detection = mp.solutions.face_detection.FaceDetection(
-            model_selection=1 if full_range else 0, min_detection_confidence=min_confidence)
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=not video, max_num_faces=max_faces, refine_landmarks=True,
-            min_detection_confidence=min_confidence, min_tracking_confidence=0.5) if mesh else None
+        with quiet_native_stderr():
+            self._detection = mp.solutions.face_detection.FaceDetection(
+                model_selection=1 if full_range else 0, min_detection_confidence=min_confidence)
+            self._mesh = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=not video, max_num_faces=max_faces, refine_landmarks=True,
+                min_detection_confidence=min_confidence, min_tracking_confidence=0.5) if mesh else None
+        self._warm = False
 
     def detect(self, rgb: np.ndarray) -> list[RawFace]:
+        if not self._warm:  # the graphs log once more on their first frame
+            self._warm = True
+            with quiet_native_stderr():
+                return self._detect(rgb)
+        return self._detect(rgb)
+
+    def _detect(self, rgb: np.ndarray) -> list[RawFace]:
         h, w = rgb.shape[:2]
         rgb = np.ascontiguousarray(rgb)
         dets = self._detections(rgb, w, h)

@@ -1,0 +1,166 @@
+"""Screen cues of a replay attack (a face shown on a phone / monitor held up to the camera).
+
+Per analysed frame, three explainable measurements:
+
+* **periodic spectrum peaks** (moiré): a screen's pixel grid, re-sampled by the camera, leaves
+  sharp isolated peaks in the 2-D spectrum of the high-passed image, in luminance and above all
+  in chroma (the RGB sub-pixels). Peaks at the 8-pixel block harmonics of JPEG / H.264 are
+  ignored: every compressed video has them.
+* **a rectangular bezel**: long straight edges above, below, left and right of the face, with a
+  dark band just outside them (the device's frame).
+* **glare**: a smooth saturated-white patch over the face region (light reflected by the glass).
+
+Each gives a 0..1 score; a replay shows them persistently, so the feature aggregates over time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ANALYSIS_SIDE = 256  # spectrum patch side (pixels at native resolution)
+
+
+@dataclass(frozen=True)
+class ScreenFrameCues:
+    t: float
+    moire: float  # peak prominence in log-spectrum units (0 = none)
+    moire_score: float  # 0..1
+    bezel_sides: int  # 0..4 long edges around the face
+    bezel_score: float  # 0..1
+    glare_share: float  # share of the face region that is saturated white
+    glare_score: float
+    score: float  # combined, 0..1
+
+
+def smoothstep(lo: float, hi: float, x: float) -> float:
+    t = min(1.0, max(0.0, (x - lo) / (hi - lo))) if hi > lo else float(x >= hi)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _patch(img: np.ndarray, centre: tuple[float, float], side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    side = min(side, h - h % 2, w - w % 2)
+    cx = int(min(max(centre[0], side / 2), w - side / 2))
+    cy = int(min(max(centre[1], side / 2), h - side / 2))
+    return img[cy - side // 2: cy - side // 2 + side, cx - side // 2: cx - side // 2 + side]
+
+
+def spectral_peak_prominence(channel: np.ndarray) -> float:
+    """Height (log units) of the strongest isolated mid/high-frequency spectral peak above its
+    neighbourhood's median, ignoring 8-pixel block harmonics and low frequencies."""
+    import cv2
+
+    x = channel.astype(np.float32)
+    n = min(x.shape[:2])
+    if n < 32:
+        return 0.0
+    x = x[:n, :n]
+    hp = x - cv2.GaussianBlur(x, (0, 0), 2.0)
+    win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
+    spec = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(hp * win))))
+    bg = cv2.medianBlur(spec.astype(np.float32), 5)
+    bg = cv2.blur(bg, (7, 7))
+    prom = spec - bg
+    c = n // 2
+    fy, fx = np.mgrid[-c:n - c, -c:n - c].astype(np.float32) / n  # cycles / pixel
+    radius = np.hypot(fx, fy)
+    keep = (radius > 0.08) & (radius < 0.48)
+    for axis in (fx, fy):  # block harmonics k/8 cycles/pixel (and k/16 for 16x16 macroblocks)
+        keep &= np.min(np.abs(axis[..., None] - np.arange(-8, 9) / 16.0), axis=-1) > 2.5 / n
+    if not keep.any():
+        return 0.0
+    return float(np.max(prom[keep]))
+
+
+def moire_measure(bgr: np.ndarray, centre: tuple[float, float]) -> float:
+    import cv2
+
+    patch = _patch(bgr, centre, ANALYSIS_SIDE)
+    ycc = cv2.cvtColor(patch, cv2.COLOR_BGR2YCrCb)
+    luma = spectral_peak_prominence(ycc[:, :, 0])
+    chroma = max(spectral_peak_prominence(ycc[:, :, 1]), spectral_peak_prominence(ycc[:, :, 2]))
+    return max(luma, chroma)
+
+
+def bezel_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> tuple[int, float]:
+    """How many sides of a device frame surround the face: long straight edges with a dark band."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    scale = 320.0 / max(h, w)
+    small = cv2.resize(bgr, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    sh, sw = grey.shape
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (3, 3), 0), 40, 120)
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 180, threshold=60, minLineLength=int(0.4 * min(sh, sw)), maxLineGap=6)
+    fx, fy, fw, fh = (v * scale for v in bbox)
+    sides = {"top": 0.0, "bottom": 0.0, "left": 0.0, "right": 0.0}
+    for x1, y1, x2, y2 in (lines.reshape(-1, 4) if lines is not None else ()):
+        dx, dy = x2 - x1, y2 - y1
+        length = float(np.hypot(dx, dy))
+        if abs(dy) <= 0.08 * abs(dx):  # horizontal
+            y = (y1 + y2) / 2
+            span = length / sw
+            if min(x1, x2) > fx + fw or max(x1, x2) < fx:  # must pass above / below the face
+                continue
+            side = "top" if y < fy else "bottom" if y > fy + fh else None
+            band = _dark_band(grey, y, horizontal=True, outward=-1 if side == "top" else 1)
+        elif abs(dx) <= 0.08 * abs(dy):  # vertical
+            x = (x1 + x2) / 2
+            span = length / sh
+            if min(y1, y2) > fy + fh or max(y1, y2) < fy:
+                continue
+            side = "left" if x < fx else "right" if x > fx + fw else None
+            band = _dark_band(grey, x, horizontal=False, outward=-1 if side == "left" else 1)
+        else:
+            continue
+        if side is None:
+            continue
+        sides[side] = max(sides[side], min(1.0, span / 0.6) * band)
+    found = sum(1 for v in sides.values() if v >= 0.5)
+    strength = float(np.mean(sorted(sides.values())[-3:]))  # three sides are enough (a hand covers one)
+    return found, smoothstep(0.35, 0.75, strength) if found >= 3 else 0.0
+
+
+def _dark_band(grey: np.ndarray, pos: float, *, horizontal: bool, outward: int) -> float:
+    """1 when a narrow band just outside the edge is dark and uniform (a bezel), else lower."""
+    p = int(round(pos))
+    lo, hi = (p + 2, p + 9) if outward > 0 else (p - 9, p - 2)
+    limit = grey.shape[0] if horizontal else grey.shape[1]
+    lo, hi = max(0, lo), min(limit, hi)
+    if hi - lo < 3:
+        return 0.0
+    band = grey[lo:hi, :] if horizontal else grey[:, lo:hi]
+    dark = smoothstep(90.0, 45.0, float(np.median(band))) if True else 0.0
+    return dark * smoothstep(40.0, 15.0, float(np.std(band)))
+
+
+def glare_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> float:
+    import cv2
+
+    h, w = bgr.shape[:2]
+    x, y, bw, bh = bbox
+    x0, y0 = int(max(0, x - 0.5 * bw)), int(max(0, y - 0.5 * bh))
+    x1, y1 = int(min(w, x + 1.5 * bw)), int(min(h, y + 1.5 * bh))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return 0.0
+    hsv = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2HSV)
+    bright = (hsv[:, :, 2] >= 235) & (hsv[:, :, 1] <= 50)
+    bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    return float(bright.mean())
+
+
+def analyze_frame(bgr: np.ndarray, bbox: tuple[float, float, float, float], t: float = 0.0) -> ScreenFrameCues:
+    """Screen cues of one frame with a face at ``bbox`` (x, y, w, h pixels)."""
+    x, y, bw, bh = bbox
+    moire = moire_measure(bgr, (x + bw / 2, y + bh / 2))
+    moire_score = smoothstep(1.6, 2.3, moire)
+    sides, bezel_score = bezel_measure(bgr, bbox)
+    glare = glare_measure(bgr, bbox)
+    glare_score = smoothstep(0.03, 0.12, glare)
+    # a bezel plus any second cue is strong; moiré alone is strong only when very clear
+    combined = max(moire_score * 0.85, bezel_score * 0.6, min(1.0, 0.6 * bezel_score + 0.5 * moire_score + 0.3 * glare_score))
+    return ScreenFrameCues(t=t, moire=round(moire, 3), moire_score=round(moire_score, 3), bezel_sides=sides,
+                           bezel_score=round(bezel_score, 3), glare_share=round(glare, 4),
+                           glare_score=round(glare_score, 3), score=round(float(min(1.0, combined)), 3))
