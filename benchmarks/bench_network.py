@@ -142,7 +142,12 @@ def write_report(args, log: Path, pipe: dict, lookups: dict) -> None:
         "",
         "Analyzer with the event-log checks (" + ", ".join(f"`{c}`" for c in EVENT_CHECKS) + "), claims JP / "
         "Asia/Tokyo, no store. Peak memory = maximum RSS of a fresh process (includes the interpreter, "
-        "numpy and the IP tables).",
+        "numpy and the IP tables). Stage times come from the report's `runtime.timings_s`: a `check.*` "
+        "time includes the features that check was the first to need (checks run in name order, so "
+        "`check.account.multi_operator` includes reading the log and the IP lookups).",
+        "",
+        f"Machine load while measuring: {os.getloadavg()[0]:.1f} (1-minute load average on "
+        f"{os.cpu_count()} CPUs; other jobs shared the machine).",
         "",
         "| measure | value |",
         "|---|---|",

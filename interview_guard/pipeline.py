@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone

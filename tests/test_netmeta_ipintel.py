@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import ipaddress
 
-import numpy as np
 import pytest
 
 from interview_guard.netmeta.ipintel import IpIntel
-from interview_guard.netmeta.msgpack_lite import unpackb
 from interview_guard.netmeta.ranges import (Label, TableBuilder, cached_table, flatten, load_table, parse_ips,
                                             save_table)
 from interview_guard.netmeta.sources import load_cloudip, load_country, load_iporigin
-from interview_guard.netmeta.synthetic import packb, synthetic_ip_data, write_iporigin
+from interview_guard.netmeta.synthetic import synthetic_ip_data, write_iporigin
 
 
 def test_parse_ips_fast_and_mixed_paths():
@@ -70,16 +68,6 @@ def test_range_table_ipv6_and_cache_roundtrip(tmp_path):
     cached_table("t6", src, build, tmp_path / "cache")
     cached_table("t6", src, build, tmp_path / "cache")
     assert len(calls) == 1  # the second load came from the cache
-
-
-def test_msgpack_lite_decodes_what_the_test_encoder_writes():
-    obj = {"version": "2026", "n": [0, 127, 128, 70000, 2**40, None, True, False], "s": "x" * 40, "m": {"a": "é"}}
-    assert unpackb(packb(obj)) == obj
-    assert unpackb(b"\xff") == -1 and unpackb(b"\xcb" + np.float64(1.5).tobytes()[::-1]) == 1.5
-    with pytest.raises(ValueError):
-        unpackb(b"\x92\x01")  # truncated array
-    with pytest.raises(ValueError):
-        unpackb(b"\x01\x02")  # trailing bytes
 
 
 def test_iporigin_format_reader(tmp_path):

@@ -141,7 +141,9 @@ class SharedIdentityDocumentCheck:
         parts = [f"document {s.value} on {plural(len(s.accounts), 'account')} ({', '.join(s.accounts[:5])})"
                  for s in shared[:3]]
         if store_hits:
-            parts.append(f"{plural(len(store_hits), 'earlier case')} recorded the same document number")
+            cases = list(dict.fromkeys(h["case_id"] for h in store_hits))
+            parts.append(f"{plural(len(cases), 'earlier case')} ({', '.join(cases[:3])}) recorded the same document "
+                         f"number")
         return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=0.85, confidence=0.85,
                      evidence=evidence, details=details)]
 

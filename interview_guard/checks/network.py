@@ -281,7 +281,9 @@ class SharedIpCheck:
                                                  + (f" ({x.note})" if x.note else "")))
         if isinstance(store_hits, list) and store_hits:
             score = max(score, 0.6)
-            parts.append(f"{plural(len(store_hits), 'earlier case')} used the same IP or device")
+            cases = list(dict.fromkeys(h["case_id"] for h in store_hits))
+            parts.append(f"{plural(len(cases), 'earlier case')} ({', '.join(cases[:3])}) used the same IP or device "
+                         f"({plural(len(store_hits), 'shared value')})")
             for h in store_hits[:4]:
                 evidence.append(_link_evidence(h))
         if score == 0.0:

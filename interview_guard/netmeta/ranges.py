@@ -83,12 +83,13 @@ def parse_ips(ips: Sequence[str]) -> ParsedIps:
         s = ips[i]
         if not isinstance(s, str):
             continue
-        try:
-            v4[i] = int.from_bytes(_pton4(s), "big")
-            version[i] = 4
+        if ":" not in s:
+            try:
+                v4[i] = int.from_bytes(_pton4(s), "big")
+                version[i] = 4
+            except OSError:
+                pass
             continue
-        except OSError:
-            pass
         try:
             b = _pton6(s.split("%", 1)[0].strip("[]"))
         except OSError:

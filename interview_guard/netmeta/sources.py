@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .msgpack_lite import unpackb
 from .ranges import Label, RangeTable, TableBuilder
 
 _IPORIGIN_HEADER = struct.Struct("<8sHQHII")
@@ -72,7 +71,9 @@ _CLOUD_NAMES = {"aws": "Amazon AWS", "gcp": "Google Cloud", "azure": "Microsoft 
 
 
 def load_cloudip(path: Path) -> RangeTable:
-    obj = unpackb(gzip.decompress(Path(path).read_bytes()))
+    import msgpack
+
+    obj = msgpack.unpackb(gzip.decompress(Path(path).read_bytes()), raw=False, strict_map_key=False)
     if not isinstance(obj, dict) or "ranges" not in obj or "providers" not in obj:
         raise ValueError(f"{path} is not a cloudip database")
     providers = list(obj["providers"])

@@ -12,7 +12,7 @@ import ipaddress
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -41,36 +41,14 @@ def write_iporigin(path: Path, ranges: Sequence[tuple[str, str, str, str]], buil
     return Path(path)
 
 
-def packb(obj: Any) -> bytes:
-    """A tiny MessagePack encoder (maps, lists, str, int >= 0, None) for test data."""
-    if obj is None:
-        return b"\xc0"
-    if isinstance(obj, bool):
-        return b"\xc3" if obj else b"\xc2"
-    if isinstance(obj, int):
-        if 0 <= obj <= 0x7F:
-            return bytes([obj])
-        if 0 <= obj < 2**32:
-            return b"\xce" + struct.pack(">I", obj)
-        return b"\xd3" + struct.pack(">q", obj)
-    if isinstance(obj, str):
-        raw = obj.encode()
-        return (bytes([0xA0 | len(raw)]) if len(raw) < 32 else b"\xd9" + bytes([len(raw)])) + raw
-    if isinstance(obj, (list, tuple)):
-        head = bytes([0x90 | len(obj)]) if len(obj) < 16 else b"\xdd" + struct.pack(">I", len(obj))
-        return head + b"".join(packb(x) for x in obj)
-    if isinstance(obj, Mapping):
-        head = bytes([0x80 | len(obj)]) if len(obj) < 16 else b"\xdf" + struct.pack(">I", len(obj))
-        return head + b"".join(packb(k) + packb(v) for k, v in obj.items())
-    raise TypeError(f"cannot pack {type(obj).__name__}")
-
-
 def write_cloudip(path: Path, cidrs: Sequence[tuple[str, str, str, str]], version: str = "2026-01-01") -> Path:
     """``cidrs``: (cidr, provider id such as "aws", region, service)."""
     providers = list(dict.fromkeys(p for _, p, _, _ in cidrs))
     obj = {"version": version, "build_time": 1_790_000_000, "providers": providers,
            "ranges": [{"cidr": c, "p": providers.index(p), "r": r, "s": s} for c, p, r, s in cidrs]}
-    Path(path).write_bytes(gzip.compress(packb(obj)))
+    import msgpack
+
+    Path(path).write_bytes(gzip.compress(msgpack.packb(obj)))
     return Path(path)
 
 
