@@ -235,7 +235,10 @@ class Analyzer:
                 if role == "media":
                     media_info = info
             elif role == "id_image":
-                kind = media.check_image(path, self.config.media)
+                # a scanned ID may come as a PDF: documents/ reads its pages under its own limits
+                with open(path, "rb") as f:
+                    is_pdf = f.read(5) == b"%PDF-"
+                kind = "pdf" if is_pdf else media.check_image(path, self.config.media)
             records.append(InputRecord(role=role, path=str(path), sha256=sha256_file(path), kind=kind,
                                        size_bytes=size, duration_s=duration))
         return records, media_info

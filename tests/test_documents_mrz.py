@@ -135,3 +135,23 @@ def test_cli_check_mrz_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["valid"] is False and out["checks"]["birth_date"] is False and "birth_date" in out["failed"]
     assert main(["check-mrz", "abc", "--json"]) == 2
+
+
+def test_find_mrz_rows_on_a_rotated_page():
+    """Two MRZ rows on a page turned 5 degrees: their axis-aligned boxes overlap vertically."""
+    import math
+
+    def slanted(text, x0, y0, w=930, h=30, deg=-5.0):
+        a = math.radians(deg)
+        dx, dy = math.cos(a), -math.sin(a)  # along the line (y grows downwards)
+        nx, ny = -dy, dx
+        tl = (x0, y0)
+        tr = (x0 + w * dx, y0 + w * dy)
+        br = (tr[0] + h * nx, tr[1] + h * ny)
+        bl = (x0 + h * nx, y0 + h * ny)
+        return OcrLine(text, 0.95, (tl, tr, br, bl))
+
+    lines = [slanted(ICAO_TD3[0], 30, 650), slanted(ICAO_TD3[1], 34, 695)]
+    assert lines[0].y1 > lines[1].y0  # the boxes overlap on the y axis
+    rows = find_mrz_rows(lines)
+    assert rows is not None and rows.texts == tuple(ICAO_TD3)

@@ -154,6 +154,20 @@ def test_asr_maps_times_back_and_never_sees_the_whole_file(fake_session_cls):
     assert res.transcript.duration_s == pytest.approx(95.0)
 
 
+def test_asr_buffer_stays_bounded_over_long_silence(fake_session_cls):
+    audio = bursts([(1.0, 3.0), (150.0, 152.0), (290.0, 292.0)], 300.0)
+    vad, model = VadStream(energy_vad(fake_session_cls)), FakeWhisper()
+    asr = AsrStream(model, AsrOptions())
+    held = []
+    for ch in stream_chunks(audio, 10.0):
+        asr.add(ch, vad.add(ch))
+        held.append(asr.buffer.seconds)
+    res = asr.finish()
+    assert max(held) <= 25.0  # a few chunks, never the minutes of silence in between
+    assert len(model.calls) == 1 and model.calls[0][0] < 10.0  # one window: three padded spans
+    assert [round(s.start) for s in res.transcript.segments] == [1, 150, 290]
+
+
 def test_asr_handles_span_open_at_end(fake_session_cls):
     audio = bursts([(1.0, 2.0), (4.0, 6.0)], 6.0)  # speech runs to the last sample
     res = run_asr(audio, FakeWhisper(), vad_session=energy_vad(fake_session_cls))

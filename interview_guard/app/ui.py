@@ -28,6 +28,7 @@ import gradio as gr  # noqa: E402
 from ..config import AnalyzerConfig, default_data_dir  # noqa: E402
 from ..errors import InputError, InterviewGuardError  # noqa: E402
 from ..types import CaseInputs, RiskReport  # noqa: E402
+from .challenges import challenge_results_from_file, challenge_results_html, challenges_markdown  # noqa: E402
 from .render import SIGNAL_HEADERS, badge_html, followups_html, placeholder_badge, signal_rows  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -263,11 +264,16 @@ def build_app(config: AnalyzerConfig | None = None, analyzer_factory: AnalyzerFa
                         with gr.Row():
                             report_html = gr.File(label="report.html", interactive=False, height=_FILE_H)
                             report_json = gr.File(label="report.json", interactive=False, height=_FILE_H)
+            with gr.Tab("Liveness challenges"):
+                gr.Markdown(challenges_markdown())
+                challenge_results = gr.HTML(challenge_results_html(None), label="Challenge results")
 
         inputs = [media, id_image, resume, network_log, claims, candidate_id, endpoints, accounts, reviews,
                   messages, interviewer_sample]
         analyze_btn.click(analyze, inputs=inputs, outputs=[badge, table, followups, report_html, report_json],
                           api_name="analyze", concurrency_limit=1)
+        report_json.change(challenge_results_from_file, inputs=report_json, outputs=challenge_results,
+                           api_name=False, queue=False)
         sample_btn.click(load_sample, inputs=None, outputs=[*inputs, sample_status], api_name="load_sample",
                          queue=False)
     demo.host = host

@@ -67,8 +67,6 @@ def run_purge(args: argparse.Namespace) -> Output:
     actor = cfg.analyst
     if args.older_than is None:
         args.older_than = cfg.retention_days
-    if args.older_than < 0:
-        raise InputError("--older-than must be 0 or more days")
     if not path.exists():
         if args.case:
             raise InputError(f"no case store at {path}, so there is no case {args.case!r} to purge")

@@ -220,7 +220,7 @@ def _value_below(label: OcrLine, lines: Sequence[OcrLine], label_ids: set[int]) 
     for ln in lines:
         if id(ln) in label_ids or ln is label:
             continue
-        dy = ln.cy - label.cy
+        dy = ln.offset_from(label)  # across the text direction: rotated pages read the same
         if not (0.3 * h < dy < 2.6 * h):
             continue
         if abs(ln.x0 - label.x0) > 1.5 * h:
@@ -312,22 +312,31 @@ def read_mrz(ocr: OcrResult, image: np.ndarray | None = None, reader: TextReader
     except Exception as e:  # malformed read: try the row crops
         logger.debug("MRZ from OCR lines failed: %s", e)
     if (not tries or not tries[0].valid) and image is not None and reader is not None:
-        x0, _, x1, _ = rows.box
-        crops = []
-        for row in rows.rows:
-            y0, y1 = min(ln.y0 for ln in row), max(ln.y1 for ln in row)
-            pad = 0.15 * (y1 - y0)
-            quad = np.array([[x0 - pad, y0 - pad], [x1 + pad, y0 - pad], [x1 + pad, y1 + pad], [x0 - pad, y1 + pad]],
-                            dtype=np.float32)
-            quad[:, 0] = np.clip(quad[:, 0], 0, image.shape[1] - 1)
-            quad[:, 1] = np.clip(quad[:, 1], 0, image.shape[0] - 1)
-            crops.append(crop_quad(image, quad))
+        crops = [crop_quad(image, _row_quad(row, rows, image.shape)) for row in rows.rows]
         texts = [t for t, _ in reader.recognize(crops)]
         try:
             tries.append(parse_mrz(texts, source="ocr-row-crop"))
         except Exception as e:
             logger.debug("MRZ from row crops failed: %s", e)
     return best_of(tries)
+
+
+def _row_quad(row, rows, shape) -> np.ndarray:
+    """One MRZ row as a (possibly rotated) quadrilateral spanning the whole MRZ width."""
+    import cv2
+
+    pts = np.array([p for ln in row for p in ln.box], dtype=np.float32)
+    (cx, cy), (w, h), angle = cv2.minAreaRect(pts)
+    if w < h:  # keep the long side horizontal
+        w, h, angle = h, w, angle - 90
+    span = max(ln.x1 for r in rows.rows for ln in r) - min(ln.x0 for r in rows.rows for ln in r)
+    quad = cv2.boxPoints(((cx, cy), (max(w, span) + 0.3 * h, 1.3 * h), angle))
+    from .ocr import _order_box
+
+    quad = _order_box(quad)
+    quad[:, 0] = np.clip(quad[:, 0], 0, shape[1] - 1)
+    quad[:, 1] = np.clip(quad[:, 1], 0, shape[0] - 1)
+    return quad
 
 
 def read_id_document(image: np.ndarray, reader: TextReader, *, face_finder=None,

@@ -376,22 +376,24 @@ def find_mrz_rows(lines: Iterable) -> MrzRows | None:
     cands.sort(key=lambda ln: ln.cy)
     rows: list[list] = []
     for ln in cands:
-        if rows and abs(ln.cy - rows[-1][0].cy) < 0.6 * max(ln.height, rows[-1][0].height):
+        if rows and abs(ln.offset_from(rows[-1][0])) < 0.6 * max(ln.height, rows[-1][0].height):
             rows[-1].append(ln)
         else:
             rows.append([ln])
+    first = rows[0][0]
+    rows.sort(key=lambda r: r[0].offset_from(first))
     # lines on the same row but not MRZ-looking on their own (a split '<<<<' run)
     for row in rows:
         ref = row[0]
         for ln in lines:
-            if ln not in row and abs(ln.cy - ref.cy) < 0.5 * ref.height and ln.x0 >= ref.x0 - 2 * ref.height:
+            if ln not in row and abs(ln.offset_from(ref)) < 0.5 * ref.height and ln.x0 >= ref.x0 - 2 * ref.height:
                 row.append(ln)
         row.sort(key=lambda x: x.x0)
     # keep the bottom-most run of consecutive rows with regular spacing
     groups: list[list[list]] = []
     for row in rows:
         h = row[0].height
-        if groups and row[0].cy - groups[-1][-1][0].cy < 3.0 * h:
+        if groups and row[0].offset_from(groups[-1][-1][0]) < 3.0 * h:
             groups[-1].append(row)
         else:
             groups.append([row])

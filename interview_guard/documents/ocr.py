@@ -8,7 +8,7 @@ and shapely. The pieces we need are small and are re-implemented here:
   [-1, 1], run ``ocr-det``, threshold the probability map, take min-area rectangles of the
   contours, score them, and "unclip" each rectangle by ``area * ratio / perimeter`` (for a
   rectangle, DB's polygon offset followed by a min-area rectangle is exactly this growth);
-* orientation: ``ocr-cls`` (0 / 180 degrees) on each crop;
+* orientation: ``ocr-cls`` (0 / 180 degrees) on each crop, optional (see ``OcrOptions.use_cls``);
 * recognition: height 48, width by aspect ratio, batched, greedy CTC decoding with the
   character list stored in the ``ocr-rec`` model's metadata (blank first, space last).
 """
@@ -37,7 +37,9 @@ class OcrOptions:
     box_thresh: float = 0.5
     unclip_ratio: float = 1.6
     max_candidates: int = 1000
-    use_cls: bool = True
+    # Off by default: the 0/180 line classifier flips MRZ lines ('<<<' reads as '>>>' upside down;
+    # 12 of 60 benchmark pages). Upside-down pages are handled by turning the whole page instead.
+    use_cls: bool = False
     cls_thresh: float = 0.9
     rec_height: int = 48
     rec_batch: int = 6
@@ -69,12 +71,30 @@ class OcrLine:
         return max(p[1] for p in self.box)
 
     @property
+    def cx(self) -> float:
+        return sum(p[0] for p in self.box) / len(self.box)
+
+    @property
     def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
+        return sum(p[1] for p in self.box) / len(self.box)
+
+    def offset_from(self, other: "OcrLine") -> float:
+        """Distance of this line's centre from ``other``'s text line, across the line direction
+        (so a rotated page's rows still separate cleanly)."""
+        slope = math.tan(math.radians(other.angle))
+        return (self.cy - other.cy) - slope * (self.cx - other.cx)
 
     @property
     def height(self) -> float:
-        return self.y1 - self.y0
+        """The text's own height (along the box's short side), not the axis-aligned extent."""
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = self.box[:4]
+        return (math.hypot(x3 - x0, y3 - y0) + math.hypot(x2 - x1, y2 - y1)) / 2
+
+    @property
+    def angle(self) -> float:
+        """Slope of the text line in degrees (positive: rising to the left)."""
+        (x0, y0), (x1, y1) = self.box[0], self.box[1]
+        return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
     def to_dict(self) -> dict:
         return {"text": self.text, "score": round(self.score, 4),

@@ -137,11 +137,17 @@ def clear_model_cache() -> None:
 # --------------------------------------------------------------------------- windows
 @dataclass
 class _Group:
-    """Spans less than ``merge_gap_s`` apart, transcribed as one stretch (silence kept)."""
+    """Spans less than ``merge_gap_s`` apart, transcribed as one stretch (silence kept).
+
+    Once the next group starts, the group is *sealed*: its padded audio ``[a, b)`` is copied out
+    of the rolling buffer, so long silences between groups are never held in memory."""
 
     start: float
     end: float
     speech_s: float
+    a: float = 0.0
+    b: float = 0.0
+    audio: np.ndarray | None = None
 
 
 def _padded(groups: list[_Group], pad: float, lo: float, hi: float) -> list[tuple[float, float]]:
@@ -218,17 +224,35 @@ class AsrStream:
             if self._window_len(merged) <= self.opts.window_s:
                 self.groups = merged
                 return produced
-        candidate = self.groups + [_Group(span.start, span.end, span.duration)]
-        if self.groups and self._window_len(candidate) > self.opts.window_s:
+        new = _Group(span.start, span.end, span.duration)
+        if self.groups and self._window_len(self.groups + [new]) > self.opts.window_s:
             produced.extend(self._flush(span.start))
-            candidate = [_Group(span.start, span.end, span.duration)]
-        self.groups = candidate
+        elif self.groups and self.groups[-1].audio is None:
+            self._seal(self.groups[-1], span.start)
+        self.groups.append(new)
         return produced
 
+    def _seal(self, g: _Group, next_start: float) -> None:
+        """Copy the group's padded audio out of the buffer (pads stop half-way to neighbours)."""
+        pad = self.opts.pad_s
+        prev = self.groups[-2].b if len(self.groups) > 1 and self.groups[-1] is g else float("-inf")
+        a = max(g.start - pad, prev, self._flushed_until, self.buffer.start)
+        b = min(g.end + pad, self.buffer.end)
+        if next_start > g.end:
+            b = min(b, (g.end + next_start) / 2)
+        g.a, g.b = a, max(a, b)
+        g.audio = self.buffer.slice(g.a, g.b)
+
     def _trim(self) -> None:
+        last = self.groups[-1] if self.groups else None
+        if last is not None and last.audio is None:
+            # seal early once no future span can merge with it (silence >= merge gap so far)
+            nxt = self.open_since if self.open_since is not None else self.buffer.end
+            if nxt - last.end >= self.opts.merge_gap_s:
+                self._seal(last, nxt if self.open_since is not None else float("inf"))
         keep = [self.buffer.end - self.opts.pad_s - 1.0]
-        if self.groups:
-            keep.append(self.groups[0].start - self.opts.pad_s)
+        if self.groups and self.groups[-1].audio is None:
+            keep.append(self.groups[-1].start - self.opts.pad_s)
         if self.open_since is not None:
             keep.append(self.open_since - self.opts.pad_s)
         self.buffer.drop_before(min(keep))
@@ -236,18 +260,16 @@ class AsrStream:
     def _flush(self, next_start: float) -> list[Segment]:
         if not self.groups:
             return []
-        lo = max(self.buffer.start, self._flushed_until)
-        ranges = _padded(self.groups, self.opts.pad_s, lo, self.buffer.end)
-        last_end = self.groups[-1].end
-        if next_start > last_end:  # pad at most half-way into the gap before the next window
-            ranges[-1] = (ranges[-1][0], min(ranges[-1][1], (last_end + next_start) / 2))
+        if self.groups[-1].audio is None:
+            self._seal(self.groups[-1], next_start)
+        groups = [g for g in self.groups if g.b > g.a]
         speech_s = sum(g.speech_s for g in self.groups)
         self.groups = []
-        ranges = [(a, b) for a, b in ranges if b > a]
-        if not ranges:
+        if not groups:
             return []
-        self._flushed_until = ranges[-1][1]
-        audio = np.concatenate([self.buffer.slice(a, b) for a, b in ranges])
+        self._flushed_until = groups[-1].b
+        ranges = [(g.a, g.b) for g in groups]
+        audio = np.concatenate([g.audio for g in groups])
         window = self._transcribe(audio, ranges, speech_s)
         self.windows.append(window)
         return list(window.segments)

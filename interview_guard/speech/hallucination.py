@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
-from ..types import Segment, Word
+from ..types import Segment
 
 # Phrases Whisper is known to emit on silence or noise (from its subtitle training data).
 KNOWN_PHRASES = (
@@ -66,9 +66,6 @@ class GuardStats:
         for d in self.dropped:
             out[d.reason] = out.get(d.reason, 0) + 1
         return out
-
-    def is_low_confidence(self, seg: Segment) -> bool:
-        return any(abs(seg.start - a) < 1e-6 and abs(seg.end - b) < 1e-6 for a, b in self.low_confidence)
 
     def to_dict(self, max_items: int = 20) -> dict:
         return {"kept_segments": self.kept, "dropped_segments": len(self.dropped),
@@ -166,7 +163,3 @@ def segment_problem(seg: Segment, compression_ratio: float, speech_inside: Calla
     if duration <= opts.known_phrase_max_s and weak and is_known_phrase(seg.text):
         return "known_phrase"
     return None
-
-
-def words_text(words: Iterable[Word]) -> str:
-    return "".join(w.word for w in words)

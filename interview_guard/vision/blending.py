@@ -10,8 +10,9 @@ Per frame we measure, on a face crop normalised to 160 px:
   below the eyes) to that of the surrounding skin ring (forehead and the band inside the jaw);
 * ``colour``: the chroma (Lab a/b) distance between the central face and that ring, relative to
   the ring's own spread;
-* ``edge``: how much stronger luminance edges are along a closed contour inside the face oval
-  (where swap masks end) than just inside and outside it.
+
+Measured on registry footage, texture separates swaps from genuine faces best (genuine clip
+medians 0.09-0.18, swaps 0.22-0.60); single frames are noisy, so the feature aggregates over time.
 
 These shared geometry helpers (mesh indices, crops, masks) are also used by the temporal and
 challenge modules.
@@ -89,14 +90,9 @@ def shrink(points: np.ndarray, factor: float) -> np.ndarray:
 class FaceRegions:
     core: np.ndarray  # central face skin (cheeks, nose, under the eyes), features removed
     ring: np.ndarray  # surrounding skin: the band inside the oval and the forehead above the brows
-    contour_in: np.ndarray  # thin bands just inside / on / outside a closed contour at 0.86 of the oval
-    contour_on: np.ndarray
-    contour_out: np.ndarray
 
 
 def face_regions(crop: FaceCrop) -> FaceRegions | None:
-    import cv2
-
     lm = crop.landmarks
     if len(lm) < 468:
         return None
@@ -113,15 +109,9 @@ def face_regions(crop: FaceCrop) -> FaceRegions | None:
     core = polygon_mask(shape, shrink(oval, 0.72)) & ~features
     core[: int(brow_y) + 3, :] = False
     ring = inside & ~polygon_mask(shape, shrink(oval, 0.84)) & ~features & ~brows
-    k = np.ones((3, 3), np.uint8)
-    on = polygon_mask(shape, shrink(oval, 0.86))
-    edge = cv2.morphologyEx(on.astype(np.uint8), cv2.MORPH_GRADIENT, k).astype(bool)
-    c_in = cv2.morphologyEx(polygon_mask(shape, shrink(oval, 0.80)).astype(np.uint8), cv2.MORPH_GRADIENT, k).astype(bool)
-    c_out = cv2.morphologyEx(polygon_mask(shape, shrink(oval, 0.94)).astype(np.uint8), cv2.MORPH_GRADIENT, k).astype(bool)
     if core.sum() < 40 or ring.sum() < 40:
         return None
-    return FaceRegions(core=core, ring=ring, contour_in=c_in & ~features, contour_on=edge & ~features,
-                       contour_out=c_out & ~features)
+    return FaceRegions(core=core, ring=ring)
 
 
 @dataclass(frozen=True)
@@ -131,7 +121,6 @@ class BlendFrame:
     t: float
     texture: float  # |log(core HF / ring HF)|
     colour: float  # chroma distance core vs ring, in ring standard deviations
-    edge: float  # edge energy on the inner contour / mean of its neighbours (1 = no step)
     luma_step: float  # mean luminance difference core vs ring (grey levels, signed)
     score: float
 
@@ -147,6 +136,12 @@ def blend_evidence(bgr: np.ndarray, landmarks: np.ndarray, t: float = 0.0) -> Bl
     """Blending-boundary measurements of one face (478-point landmarks in frame pixels)."""
     import cv2
 
+    h, w = bgr.shape[:2]
+    oval = np.asarray(landmarks, np.float32)[list(FACE_OVAL), :2]
+    margin = 0.02 * float(np.ptp(oval[:, 0]) + 1.0)
+    if (oval[:, 0] < -margin).any() or (oval[:, 1] < -margin).any() or (oval[:, 0] > w + margin).any() \
+            or (oval[:, 1] > h + margin).any():
+        return None  # the face is cut by the frame edge: the surrounding skin is not there to compare
     crop = face_crop(bgr, landmarks)
     if crop is None:
         return None
@@ -164,32 +159,29 @@ def blend_evidence(bgr: np.ndarray, landmarks: np.ndarray, t: float = 0.0) -> Bl
     spread = float(np.mean(np.std(ab_ring, axis=0))) + 1.5
     colour = float(np.linalg.norm(ab_core - np.median(ab_ring, axis=0)) / spread)
     luma_step = float(np.median(lab[..., 0][regions.core]) - np.median(lab[..., 0][regions.ring]))
-    grad = cv2.magnitude(cv2.Sobel(grey.astype(np.float32), cv2.CV_32F, 1, 0, ksize=3),
-                         cv2.Sobel(grey.astype(np.float32), cv2.CV_32F, 0, 1, ksize=3))
-    g_on = float(np.mean(grad[regions.contour_on])) if regions.contour_on.any() else 0.0
-    g_nb = [float(np.mean(grad[m])) for m in (regions.contour_in, regions.contour_out) if m.any()]
-    edge = (g_on + 1.0) / (float(np.mean(g_nb)) + 1.0) if g_nb else 1.0
-    score = blend_score(texture, colour, edge)
-    return BlendFrame(t=t, texture=round(texture, 4), colour=round(colour, 4), edge=round(edge, 4),
-                      luma_step=round(luma_step, 2), score=round(score, 4))
+    score = blend_score(texture, colour)
+    return BlendFrame(t=t, texture=round(texture, 4), colour=round(colour, 4), luma_step=round(luma_step, 2),
+                      score=round(score, 4))
 
 
 def smoothstep(lo: float, hi: float, x: float) -> float:
-    t = min(1.0, max(0.0, (x - lo) / (hi - lo))) if hi > lo else float(x >= hi)
+    """0 at ``lo``, 1 at ``hi`` (either order), smooth in between."""
+    if hi == lo:
+        return float(x >= hi)
+    t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
     return t * t * (3.0 - 2.0 * t)
 
 
 # Calibrated on genuine registry footage and swaps of tuning donors (benchmarks/bench_liveness.py).
-TEXTURE_RANGE = (0.45, 0.9)
-COLOUR_RANGE = (1.2, 2.4)
-EDGE_RANGE = (1.35, 1.9)
+TEXTURE_RANGE = (0.25, 0.6)
+COLOUR_RANGE = (1.5, 2.5)
 
 
-def blend_score(texture: float, colour: float, edge: float) -> float:
-    parts = (smoothstep(*TEXTURE_RANGE, texture), smoothstep(*COLOUR_RANGE, colour), smoothstep(*EDGE_RANGE, edge))
-    # the strongest cue, reinforced when a second agrees
-    s = sorted(parts, reverse=True)
-    return float(min(1.0, s[0] * 0.8 + s[1] * 0.3))
+def blend_score(texture: float, colour: float) -> float:
+    """0..1 per frame: texture mismatch, reinforced by a colour mismatch."""
+    tex = smoothstep(*TEXTURE_RANGE, texture)
+    col = smoothstep(*COLOUR_RANGE, colour)
+    return float(min(1.0, max(tex, col * 0.6) + 0.25 * min(tex, col)))
 
 
 def primary_mesh_face(frame_faces) -> "Face | None":

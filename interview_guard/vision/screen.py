@@ -34,7 +34,10 @@ class ScreenFrameCues:
 
 
 def smoothstep(lo: float, hi: float, x: float) -> float:
-    t = min(1.0, max(0.0, (x - lo) / (hi - lo))) if hi > lo else float(x >= hi)
+    """0 at ``lo``, 1 at ``hi`` (either order), smooth in between."""
+    if hi == lo:
+        return float(x >= hi)
+    t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
     return t * t * (3.0 - 2.0 * t)
 
 
@@ -65,12 +68,24 @@ def spectral_peak_prominence(channel: np.ndarray) -> float:
     c = n // 2
     fy, fx = np.mgrid[-c:n - c, -c:n - c].astype(np.float32) / n  # cycles / pixel
     radius = np.hypot(fx, fy)
-    keep = (radius > 0.08) & (radius < 0.48)
-    for axis in (fx, fy):  # block harmonics k/8 cycles/pixel (and k/16 for 16x16 macroblocks)
-        keep &= np.min(np.abs(axis[..., None] - np.arange(-8, 9) / 16.0), axis=-1) > 2.5 / n
-    if not keep.any():
-        return 0.0
-    return float(np.max(prom[keep]))
+    band = (radius > 0.08) & (radius < 0.48)
+    harmonics = np.arange(-8, 9) / 16.0  # block grid k/8 cycles/pixel (and k/16 for macroblocks)
+    near = lambda a: np.min(np.abs(a[..., None] - harmonics[harmonics != 0]), axis=-1) <= 2.5 / n  # noqa: E731
+    on_axis_y, on_axis_x = np.abs(fy) <= 2.5 / n, np.abs(fx) <= 2.5 / n
+    off = band & ~on_axis_x & ~on_axis_y & ~near(fx) & ~near(fy)
+    best = float(np.max(prom[off])) if off.any() else 0.0
+    # On the axes, natural edges make whole lines of energy: there a peak must stand above its
+    # neighbours along the axis (a screen held square to the camera puts its grid right there).
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    for rows, freqs in ((spec[c - 1:c + 2, :], fx[c, :]), (spec[:, c - 1:c + 2].T, fy[:, c])):
+        line = rows.max(axis=0)
+        pad = np.pad(line, 6, mode="edge")
+        local = np.median(sliding_window_view(pad, 13), axis=-1)
+        ok = (np.abs(freqs) > 0.08) & (np.abs(freqs) < 0.48) & ~near(freqs)
+        if ok.any():
+            best = max(best, float(np.max((line - local)[ok])) - 0.5)  # axes are noisier: stricter
+    return best
 
 
 def moire_measure(bgr: np.ndarray, centre: tuple[float, float]) -> float:
@@ -84,7 +99,8 @@ def moire_measure(bgr: np.ndarray, centre: tuple[float, float]) -> float:
 
 
 def bezel_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> tuple[int, float]:
-    """How many sides of a device frame surround the face: long straight edges with a dark band."""
+    """How many sides of a device frame surround the face: long straight edges with a dark,
+    uniform band on one side (the bezel lies inside the outer edge and outside the inner one)."""
     import cv2
 
     h, w = bgr.shape[:2]
@@ -105,14 +121,14 @@ def bezel_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> t
             if min(x1, x2) > fx + fw or max(x1, x2) < fx:  # must pass above / below the face
                 continue
             side = "top" if y < fy else "bottom" if y > fy + fh else None
-            band = _dark_band(grey, y, horizontal=True, outward=-1 if side == "top" else 1)
+            band = max(_dark_band(grey, y, horizontal=True, outward=1), _dark_band(grey, y, horizontal=True, outward=-1))
         elif abs(dx) <= 0.08 * abs(dy):  # vertical
             x = (x1 + x2) / 2
             span = length / sh
             if min(y1, y2) > fy + fh or max(y1, y2) < fy:
                 continue
             side = "left" if x < fx else "right" if x > fx + fw else None
-            band = _dark_band(grey, x, horizontal=False, outward=-1 if side == "left" else 1)
+            band = max(_dark_band(grey, x, horizontal=False, outward=1), _dark_band(grey, x, horizontal=False, outward=-1))
         else:
             continue
         if side is None:
@@ -124,7 +140,8 @@ def bezel_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> t
 
 
 def _dark_band(grey: np.ndarray, pos: float, *, horizontal: bool, outward: int) -> float:
-    """1 when a narrow band just outside the edge is dark and uniform (a bezel), else lower."""
+    """1 when a narrow band on the ``outward`` side (+1: larger coordinates) of the edge is dark and
+    uniform (a bezel), else lower."""
     p = int(round(pos))
     lo, hi = (p + 2, p + 9) if outward > 0 else (p - 9, p - 2)
     limit = grey.shape[0] if horizontal else grey.shape[1]
@@ -132,7 +149,7 @@ def _dark_band(grey: np.ndarray, pos: float, *, horizontal: bool, outward: int) 
     if hi - lo < 3:
         return 0.0
     band = grey[lo:hi, :] if horizontal else grey[:, lo:hi]
-    dark = smoothstep(90.0, 45.0, float(np.median(band))) if True else 0.0
+    dark = smoothstep(90.0, 45.0, float(np.median(band)))
     return dark * smoothstep(40.0, 15.0, float(np.std(band)))
 
 

@@ -1,0 +1,269 @@
+"""Liveness, deepfake and synthetic-voice checks.
+
+Each signal has its own check class, so one missing model or feature skips only its signal.
+Scores are calibrated for a LOW false-flag rate on genuine footage (benchmarks/results/liveness.md):
+weak or low-quality evidence lowers ``confidence`` and stays ``ok``; nothing here reads
+expressions or emotions — only replay cues, blending, geometry, timing and voice-spoof models.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any, Iterable
+
+from ..types import Evidence, Signal
+from . import register_check
+from .base import CaseContext, flag, ok
+
+# The features these checks need live in the vision / speech families; importing them registers
+# them (the lead may also list them in features.FEATURE_MODULES).
+from ..speech import synthetic_features as _synthetic_features  # noqa: F401,E402
+from ..vision import liveness_features as _liveness_features  # noqa: F401,E402
+
+
+def data_uri(jpeg: bytes | None) -> str | None:
+    return None if not jpeg else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def smoothstep(lo: float, hi: float, x: float) -> float:
+    t = min(1.0, max(0.0, (x - lo) / (hi - lo))) if hi != lo else float(x >= hi)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def frame_evidence(worst: Iterable[tuple[float, float, bytes]], what: str, limit: int = 3) -> list[Evidence]:
+    return [Evidence(kind="frame", summary=f"{what} (score {s:.2f}) at {t:.1f} s", t_start=round(t, 2),
+                     t_end=round(t, 2), ref=data_uri(j)) for s, t, j in list(worst)[:limit]]
+
+
+def _threshold(ctx: CaseContext) -> float:
+    return float(ctx.config.liveness.flag_threshold)
+
+
+def _emit(check: str, name: str, ctx: CaseContext, score: float, confidence: float, flag_text: str,
+          ok_text: str, evidence: list[Evidence], details: dict[str, Any]) -> Signal:
+    details = {**details, "threshold": _threshold(ctx)}
+    if score >= _threshold(ctx) and confidence >= 0.25:
+        return flag(check, name, flag_text, score=score, confidence=confidence, evidence=evidence, details=details)
+    return ok(check, name, ok_text, score=score, confidence=confidence, evidence=evidence if score >= 0.3 else [],
+              details=details)
+
+
+# --------------------------------------------------------------------------- presentation attack
+@register_check
+class PresentationAttackCheck:
+    name = "liveness_presentation"
+    needs = frozenset({"fas_scores", "screen_cues"})
+    signals = ("liveness.presentation_attack",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        screen = ctx.optional("screen_cues")
+        fas = ctx.optional("fas_scores")
+        if screen is None and fas is None:
+            ctx.feature("screen_cues")  # raises the reason (no video, no face model ...)
+        sig = self.signals[0]
+        details: dict[str, Any] = {}
+        evidence: list[Evidence] = []
+        screen_score, fas_score, conf_parts = 0.0, 0.0, []
+        if screen is not None and screen.frames:
+            screen_score = screen.median_score
+            frames = screen.frames
+            details.update(screen_frames=len(frames), screen_median=round(screen_score, 3),
+                           screen_persistent_share=round(screen.persistent_share(), 3),
+                           moire_median=round(float(_median(f.moire for f in frames)), 3),
+                           bezel_sides_median=float(_median(f.bezel_sides for f in frames)),
+                           glare_share_median=round(float(_median(f.glare_share for f in frames)), 4))
+            evidence += frame_evidence(screen.worst, "screen cues (moiré / bezel / glare)")
+            conf_parts.append(smoothstep(1.0, 8.0, len(frames)))
+        if fas is not None:
+            lt = fas.threshold
+            details.update(fas_samples=len(fas.samples), fas_threshold=lt, fas_small_faces=fas.small_faces,
+                           fas_liveness=[round(s.liveness, 4) for s in fas.samples])
+            if fas.samples:
+                from ..vision.liveness import spoof_strength
+
+                med = fas.median_liveness
+                fas_score = spoof_strength(med, lt) * (1.0 if len(fas.samples) >= 2 else 0.7)
+                details.update(fas_median_liveness=round(med, 4), fas_spoof_share=round(fas.spoof_share(lt), 3))
+                worst = sorted(fas.samples, key=lambda s: s.liveness)[:2]
+                evidence += [Evidence(kind="frame", summary=f"anti-spoofing liveness {s.liveness:.3f} "
+                                      f"(spoof at or below {lt}) at {s.t:.1f} s", t_start=s.t, t_end=s.t,
+                                      ref=data_uri(s.thumbnail)) for s in worst if s.liveness <= lt]
+                conf_parts.append(0.8 * sum(s.quality for s in fas.samples) / len(fas.samples) + 0.2)
+            elif fas.small_faces:
+                details["fas_note"] = "faces too small for the anti-spoofing model"
+        score = max(screen_score, 0.8 * fas_score, min(1.0, 0.6 * screen_score + 0.6 * fas_score))
+        confidence = max(conf_parts) if conf_parts else 0.0
+        details.update(screen_score=round(screen_score, 3), fas_score=round(fas_score, 3))
+        return [_emit(self.name, sig, ctx, score, confidence,
+                      "signs of a screen replay or printed photo in front of the camera; verify with a live challenge",
+                      "no sign of a screen replay or printed photo", evidence, details)]
+
+
+def _median(values: Iterable[float]) -> float:
+    import numpy as np
+
+    v = list(values)
+    return float(np.median(v)) if v else 0.0
+
+
+# --------------------------------------------------------------------------- face swap
+@register_check
+class FaceSwapCheck:
+    name = "deepfake_face_swap"
+    needs = frozenset({"blend_boundary"})
+    signals = ("deepfake.face_swap",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        series = ctx.feature("blend_boundary")
+        sig = self.signals[0]
+        n = len(series.frames)
+        if n < 5:
+            return [ok(self.name, sig, "too few usable face frames to look for blending boundaries",
+                       confidence=0.0, details={"frames": n, "faces_seen": series.faces_seen})]
+        med_score = series.weighted_median("score")
+        share = sum(1 for f in series.frames if f.score >= 0.5) / n
+        score = max(med_score, 0.8 * smoothstep(0.35, 0.75, share))
+        confidence = smoothstep(5, 40, n) * (0.4 + 0.6 * _median(series.qualities))
+        details = {"frames": n, "median_texture_mismatch": round(series.weighted_median("texture"), 4),
+                   "median_colour_mismatch": round(series.weighted_median("colour"), 4),
+                   "median_frame_score": round(med_score, 3), "share_frames_suspicious": round(share, 3)}
+        return [_emit(self.name, sig, ctx, score, confidence,
+                      "the central face's texture differs from the surrounding skin in many frames "
+                      "(a pasted / blended face); ask for a profile turn and a hand pass",
+                      "no blending boundary found along the face", frame_evidence(series.worst, "blend boundary"),
+                      details)]
+
+
+# --------------------------------------------------------------------------- temporal
+@register_check
+class TemporalArtifactsCheck:
+    name = "deepfake_temporal"
+    needs = frozenset({"temporal_artifacts"})
+    signals = ("deepfake.temporal_artifacts",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        st = ctx.feature("temporal_artifacts")
+        details = {"usable_s": st.usable_s, "landmark_jitter": st.jitter_excess, "boundary_flicker": st.boundary_flicker,
+                   "embedding_flicker_share": st.embedding_flicker, "embedding_min_similarity": st.embedding_min_sim,
+                   "blinks": st.blinks, "blink_rate_per_min": st.blink_rate_per_min, "frontal_s": st.frontal_s,
+                   "components": dict(st.scores)}
+        evidence = [Evidence(kind="time_range", summary=f"identity embedding jumped between consecutive frames near {t:.1f} s",
+                             t_start=max(0.0, t - 0.4), t_end=t) for t in st.worst_times]
+        return [_emit(self.name, self.signals[0], ctx, st.score, st.confidence,
+                      "the face flickers over time (landmarks, blend boundary or identity) more than a real face does",
+                      "no temporal artefacts beyond normal camera noise", evidence, details)]
+
+
+# --------------------------------------------------------------------------- lip sync
+@register_check
+class LipSyncCheck:
+    name = "deepfake_lip_sync"
+    needs = frozenset({"lip_sync"})
+    signals = ("deepfake.lip_sync",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        from ..vision.lipsync import lip_sync_score
+
+        r = ctx.feature("lip_sync")
+        details = {"speech_s_with_mouth": r.speech_s, "samples": r.n_samples, "corr_at_zero": r.corr_at_zero,
+                   "best_lag_s": r.best_lag_s, "best_corr": r.best_corr, "mouth_motion_std": r.mouth_moving,
+                   "lags_s": list(r.lags_s), "corrs": list(r.corrs)}
+        if not r.enough:
+            return [ok(self.name, self.signals[0], "not enough speech with a visible mouth to judge lip-sync",
+                       confidence=0.0, details=details)]
+        score = lip_sync_score(r)
+        confidence = smoothstep(8.0, 40.0, r.speech_s)
+        return [_emit(self.name, self.signals[0], ctx, score, confidence,
+                      f"mouth movement does not follow the speech (best lag {r.best_lag_s:+.1f} s, "
+                      f"correlation {r.best_corr:.2f}): dubbed audio or a delayed video stream",
+                      f"mouth movement follows the speech (lag {r.best_lag_s:+.1f} s, correlation {r.best_corr:.2f})",
+                      [], details)]
+
+
+# --------------------------------------------------------------------------- challenges
+@register_check
+class ChallengeResponseCheck:
+    name = "liveness_challenge"
+    needs = frozenset({"challenge_moments"})
+    signals = ("liveness.challenge_response",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        from ..vision.challenge import CHALLENGES
+
+        res = ctx.feature("challenge_moments")
+        sig = self.signals[0]
+        moments = [{"challenge": m.key, "t_start": m.t_start, "t_end": m.t_end, "peak": m.peak,
+                    "failures": list(m.failures), "min_similarity": m.min_similarity, "lost_share": m.lost_share,
+                    "score": m.score} for m in res.moments]
+        details = {"found": list(res.found), "moments": moments[:40],
+                   "suggested": [{"challenge": c.key, "ask": c.ask} for c in CHALLENGES if c.key not in res.found]}
+        if not res.moments:
+            return [ok(self.name, sig, "no liveness-challenge moment found in the recording (ask for one: "
+                       + CHALLENGES[0].ask.rstrip(".") + ")", confidence=0.0, details=details)]
+        failed = [(i, m) for i, m in enumerate(res.moments) if m.failures]
+        score = max((m.score for m in res.moments), default=0.0)
+        evidence = [Evidence(kind="frame", summary=f"{m.key.replace('_', ' ')} at {m.t_start:.1f}-{m.t_end:.1f} s: "
+                             + ", ".join(f.replace("_", " ") for f in m.failures), t_start=m.t_start, t_end=m.t_end,
+                             ref=data_uri(res.thumbnails.get(i))) for i, m in failed[:4]]
+        confidence = 0.6 + 0.4 * smoothstep(1, 3, len(res.moments))
+        passed = ", ".join(sorted({m.key.replace("_", " ") for m in res.moments if m.passed})) or "none"
+        return [_emit(self.name, sig, ctx, score, confidence,
+                      f"{len(failed)} of {len(res.moments)} challenge moments show face-swap failures",
+                      f"{len(res.moments)} challenge moments held up (passed: {passed})", evidence, details)]
+
+
+# --------------------------------------------------------------------------- external model
+@register_check
+class ExternalModelCheck:
+    name = "deepfake_external"
+    needs = frozenset({"external_model_scores"})
+    signals = ("deepfake.external_model",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        res = ctx.feature("external_model_scores")
+        n = len(res.frames)
+        details = {"model": res.model_path, "frames": n, "input_size": list(res.input_size),
+                   "median_probability": None if res.median is None else round(res.median, 4),
+                   "fake_share": round(res.fake_share, 3), "model_threshold": res.threshold}
+        if n == 0:
+            return [ok(self.name, self.signals[0], "the external model saw no face frames", confidence=0.0,
+                       details=details)]
+        worst = sorted((f for f in res.frames if f.thumbnail), key=lambda f: -f.probability)[:3]
+        evidence = [Evidence(kind="frame", summary=f"external model: fake probability {f.probability:.2f} at {f.t:.1f} s",
+                             t_start=f.t, t_end=f.t, ref=data_uri(f.thumbnail)) for f in worst]
+        score = res.fake_share
+        return [_emit(self.name, self.signals[0], ctx, score, smoothstep(1, 10, n),
+                      f"the external deepfake model rates {res.fake_share:.0%} of face frames as fake",
+                      f"the external deepfake model rates {res.fake_share:.0%} of face frames as fake", evidence, details)]
+
+
+# --------------------------------------------------------------------------- synthetic voice
+@register_check
+class SyntheticVoiceCheck:
+    name = "voice_synthetic"
+    needs = frozenset({"synthetic_voice"})
+    signals = ("voice.synthetic",)
+
+    def run(self, ctx: CaseContext) -> list[Signal]:
+        res = ctx.feature("synthetic_voice")
+        sig = self.signals[0]
+        app = res.applicable
+        details: dict[str, Any] = {"speech_s": res.speech_s, "windows": len(res.windows), "applicable_windows": len(app),
+                                   "margin_threshold": res.threshold, "notes": list(res.notes),
+                                   "margins": [w.margin for w in res.windows][:60]}
+        if res.speech_s < 3.0 or not res.windows:
+            return [ok(self.name, sig, "too little speech to check for a synthetic voice", confidence=0.0, details=details)]
+        if not app:
+            return [ok(self.name, sig, "narrow-band (telephone-quality) audio: the synthetic-voice model does not apply",
+                       confidence=0.0, details=details)]
+        med = res.median_margin
+        share = res.synthetic_share
+        score = max(smoothstep(-3.0, -8.0, med), 0.8 * smoothstep(0.4, 0.8, share))
+        details.update(median_margin=round(med, 3), synthetic_share=round(share, 3))
+        confidence = smoothstep(1, 4, len(app)) * (0.5 + 0.5 * len(app) / len(res.windows))
+        worst = sorted(app, key=lambda w: w.margin)[:4]
+        evidence = [Evidence(kind="time_range", summary=f"speech scored {w.margin:+.1f} (bona fide - spoof logit)",
+                             t_start=w.t_start, t_end=w.t_end) for w in worst if w.margin < res.threshold]
+        return [_emit(self.name, sig, ctx, score, confidence,
+                      f"the voice looks synthetic in {share:.0%} of speech (median margin {med:+.1f}); "
+                      "ask the candidate to turn off voice effects",
+                      f"the voice looks natural (median margin {med:+.1f})", evidence, details)]
