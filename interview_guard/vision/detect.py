@@ -162,6 +162,10 @@ class MediapipeDetector:
         if self._mesh is None:
             return []
         h, w = rgb.shape[:2]
+        if not self._warm:
+            self._warm = True
+            with quiet_native_stderr():
+                return self._meshes(np.ascontiguousarray(rgb), w, h)
         return self._meshes(np.ascontiguousarray(rgb), w, h)
 
     def close(self) -> None:
