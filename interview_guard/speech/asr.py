@@ -219,7 +219,7 @@ class AsrStream:
         self._spans.append(span)
         produced: list[Segment] = []
         g = self.groups[-1] if self.groups else None
-        if g is not None and span.start - g.end < self.opts.merge_gap_s:
+        if g is not None and g.audio is None and span.start - g.end < self.opts.merge_gap_s:
             merged = self.groups[:-1] + [_Group(g.start, span.end, g.speech_s + span.duration)]
             if self._window_len(merged) <= self.opts.window_s:
                 self.groups = merged

@@ -324,8 +324,9 @@ def _values(m: FluencyMeasures) -> dict[str, float]:
 
 def outside_native(m: FluencyMeasures, bounds: Sequence[Bound]) -> tuple[str, ...]:
     v = _values(m)
-    return tuple(b.measure for b in bounds
-                 if (b.direction == "min" and v[b.measure] < b.limit) or (b.direction == "max" and v[b.measure] > b.limit))
+    below = {b.measure for b in bounds if b.direction == "min" and v[b.measure] < b.limit}
+    above = {b.measure for b in bounds if b.direction == "max" and v[b.measure] > b.limit}
+    return tuple(b.measure for b in bounds if b.measure in below | above)
 
 
 def claim_findings(report: FluencyReport, claims: Sequence, min_outside: int = 3) -> list[ClaimFinding]:
