@@ -1,6 +1,7 @@
 """deepfake.external_model: a user-supplied ONNX frame classifier, tested with tiny models built here."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +106,7 @@ class _FakeFaces:
 def _analyze(tmp_path, value: int, model: Path | None):
     from interview_guard.checks import registered_checks
     from interview_guard.features import registry
-    from interview_guard.vision import liveness_features  # noqa: F401  (registers the feature)
+    importlib.import_module("interview_guard.vision.liveness_features")  # registers the feature
     from interview_guard.pipeline import Analyzer
     from interview_guard.types import CaseInputs
     from interview_guard.vision.synth import write_mp4

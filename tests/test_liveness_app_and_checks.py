@@ -162,3 +162,20 @@ def test_voice_check_thresholds_are_calibrated_direction():
 
     assert smoothstep(-3.0, -8.0, -12.0) == 1.0 and smoothstep(-3.0, -8.0, 2.0) == 0.0
     assert np.isclose(smoothstep(-3.0, -8.0, -5.5), 0.5)
+
+
+def test_lip_sync_check_flags_a_lag_with_a_time_range():
+    from interview_guard.checks.liveness import LipSyncCheck
+    from interview_guard.vision.lipsync import LipSyncResult
+
+    lagged = LipSyncResult(speech_s=40.0, n_samples=300, corr_at_zero=0.05, best_lag_s=0.6, best_corr=0.7,
+                           lags_s=(0.0, 0.6), corrs=(0.05, 0.7), mouth_moving=0.1, enough=True, t_start=2.0, t_end=62.0)
+    (sig,) = LipSyncCheck().run(_ctx({"lip_sync": lagged}))
+    assert sig.status == "flag" and sig.details["best_lag_s"] == 0.6
+    assert sig.evidence[0].kind == "time_range" and (sig.evidence[0].t_start, sig.evidence[0].t_end) == (2.0, 62.0)
+    synced = LipSyncResult(40.0, 300, 0.7, 0.0, 0.7, (0.0,), (0.7,), 0.1, True, 2.0, 62.0)
+    (sig,) = LipSyncCheck().run(_ctx({"lip_sync": synced}))
+    assert sig.status == "ok" and sig.score == 0.0
+    short = LipSyncResult(2.0, 10, 0.0, 0.0, 0.0, (), (), 0.0, False)
+    (sig,) = LipSyncCheck().run(_ctx({"lip_sync": short}))
+    assert sig.status == "ok" and sig.confidence == 0.0

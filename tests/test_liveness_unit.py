@@ -207,8 +207,6 @@ def test_challenge_hand_wave_with_boundary_artifacts_and_mesh_collapse():
 
 
 def test_mesh_collapse_geometry():
-    from interview_guard.vision.blending import FACE_OVAL  # noqa: F401  (indices exist)
-
     lm = np.zeros((478, 3), np.float32)
     lm[:, 0] = np.linspace(0, 100, 478)
     lm[:, 1] = 50

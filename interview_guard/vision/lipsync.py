@@ -50,6 +50,8 @@ class LipSyncResult:
     corrs: tuple[float, ...]
     mouth_moving: float  # std of the opening during speech (a frozen mouth is ~0)
     enough: bool  # enough speech and mouth samples to judge
+    t_start: float = 0.0  # the stretch of recording the correlation covers
+    t_end: float = 0.0
 
 
 def mouth_opening(landmarks: np.ndarray) -> float | None:
@@ -120,7 +122,8 @@ def lip_sync(series: MouthSeries, env_t0: float, env_rate: float, env_db: np.nda
     return LipSyncResult(speech_s=round(speech_s, 2), n_samples=len(good), corr_at_zero=round(zero, 3),
                          best_lag_s=round(lags[best], 2), best_corr=round(float(corrs_a[best]), 3),
                          lags_s=tuple(round(x, 2) for x in lags), corrs=tuple(round(float(c), 3) for c in corrs),
-                         mouth_moving=round(mouth_moving, 4), enough=bool(enough))
+                         mouth_moving=round(mouth_moving, 4), enough=bool(enough),
+                         t_start=round(float(t[0]), 2), t_end=round(float(t[-1]), 2))
 
 
 def lip_sync_score(r: LipSyncResult) -> float:

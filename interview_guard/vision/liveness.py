@@ -9,7 +9,8 @@ batch of 1 (input ``input``). The first output (``output``, a 32x32 map) is aver
 Validation on registry media (benchmarks/results/liveness.md) showed the model is not reliable
 on its own: real still photos and the low-resolution carphone clip score close to the threshold
 (0.13-0.20), a screen re-capture 0.035. So a frame counts as spoof evidence only well below the
-threshold, tiny faces get no verdict, and the check combines FAS with the screen cues.
+threshold, tiny faces get no verdict, and FAS alone never raises a flag: it strengthens the
+screen cues (the check caps a FAS-only score below the flag threshold).
 
 One run costs ~100 GFLOP (several seconds on a laptop CPU), so :class:`FasSampler` spreads a
 small budget of runs over the recording, on usable faces only.

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ANALYSIS_SIDE = 256  # spectrum patch side (pixels at native resolution)
+ANALYSIS_SIDE = 256  # largest spectrum patch side (pixels at native resolution)
+MIN_SIDE = 96  # smallest: below this the block-harmonic exclusion leaves too few bins
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ def spectral_peak_prominence(channel: np.ndarray) -> float:
     fy, fx = np.mgrid[-c:n - c, -c:n - c].astype(np.float32) / n  # cycles / pixel
     radius = np.hypot(fx, fy)
     band = (radius > 0.08) & (radius < 0.48)
-    harmonics = np.arange(-8, 9) / 16.0  # block grid k/8 cycles/pixel (and k/16 for macroblocks)
-    near = lambda a: np.min(np.abs(a[..., None] - harmonics[harmonics != 0]), axis=-1) <= 2.5 / n  # noqa: E731
+    # block grid harmonics: k/8 cycles/pixel, and k/16 (macroblocks) where the spectrum is fine enough
+    harmonics = np.arange(-8, 9) / 16.0 if n >= 128 else np.arange(-4, 5) / 8.0
+    width = 2.5 / n if n >= 128 else 1.5 / n
+    near = lambda a: np.min(np.abs(a[..., None] - harmonics[harmonics != 0]), axis=-1) <= width  # noqa: E731
     on_axis_y, on_axis_x = np.abs(fy) <= 2.5 / n, np.abs(fx) <= 2.5 / n
     off = band & ~on_axis_x & ~on_axis_y & ~near(fx) & ~near(fy)
     best = float(np.max(prom[off])) if off.any() else 0.0
@@ -88,10 +91,10 @@ def spectral_peak_prominence(channel: np.ndarray) -> float:
     return best
 
 
-def moire_measure(bgr: np.ndarray, centre: tuple[float, float]) -> float:
+def moire_measure(bgr: np.ndarray, centre: tuple[float, float], side: int = ANALYSIS_SIDE) -> float:
     import cv2
 
-    patch = _patch(bgr, centre, ANALYSIS_SIDE)
+    patch = _patch(bgr, centre, side)
     ycc = cv2.cvtColor(patch, cv2.COLOR_BGR2YCrCb)
     luma = spectral_peak_prominence(ycc[:, :, 0])
     chroma = max(spectral_peak_prominence(ycc[:, :, 1]), spectral_peak_prominence(ycc[:, :, 2]))
@@ -171,13 +174,18 @@ def glare_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> f
 def analyze_frame(bgr: np.ndarray, bbox: tuple[float, float, float, float], t: float = 0.0) -> ScreenFrameCues:
     """Screen cues of one frame with a face at ``bbox`` (x, y, w, h pixels)."""
     x, y, bw, bh = bbox
-    moire = moire_measure(bgr, (x + bw / 2, y + bh / 2))
-    moire_score = smoothstep(1.6, 2.3, moire)
+    # on the face itself: a replay has moiré over the face, a monitor in the background does not
+    side = int(min(ANALYSIS_SIDE, max(MIN_SIDE, 0.9 * min(bw, bh)))) // 2 * 2
+    moire = moire_measure(bgr, (x + bw / 2, y + bh / 2), side)
+    moire_score = smoothstep(1.38, 1.62, moire)  # H.264 clips: genuine medians 1.10-1.32, replays 1.30-2.64
     sides, bezel_score = bezel_measure(bgr, bbox)
     glare = glare_measure(bgr, bbox)
     glare_score = smoothstep(0.03, 0.12, glare)
-    # a bezel plus any second cue is strong; moiré alone is strong only when very clear
-    combined = max(moire_score * 0.85, bezel_score * 0.6, min(1.0, 0.6 * bezel_score + 0.5 * moire_score + 0.3 * glare_score))
+    # moiré is the strongest single cue; a bezel adds to it; glare only supports another cue
+    # (studio lighting on a forehead is glare too)
+    support = max(moire_score, bezel_score)
+    combined = max(moire_score * 0.85, bezel_score * 0.6,
+                   min(1.0, 0.6 * bezel_score + 0.5 * moire_score + 0.3 * glare_score * support))
     return ScreenFrameCues(t=t, moire=round(moire, 3), moire_score=round(moire_score, 3), bezel_sides=sides,
                            bezel_score=round(bezel_score, 3), glare_share=round(glare, 4),
                            glare_score=round(glare_score, 3), score=round(float(min(1.0, combined)), 3))

@@ -53,6 +53,8 @@ class TemporalStats:
     score: float
     confidence: float
     worst_times: tuple[float, ...]  # times of the most suspicious frame pairs
+    t_first: float = 0.0  # the stretch of usable face the statistics cover
+    t_last: float = 0.0
 
 
 def eye_aspect_ratio(landmarks: np.ndarray) -> float | None:
@@ -135,7 +137,8 @@ def summarize(frames: list[TemporalFrame], sample_fps: float) -> TemporalStats:
                          blink_rate_per_min=None if rate is None else round(rate, 1), frontal_s=round(frontal_s, 1),
                          scores={k: round(v, 3) for k, v in scores.items()}, score=round(float(score), 3),
                          confidence=round(float(min(1.0, confidence)), 3),
-                         worst_times=tuple(round(t, 2) for t, _ in worst if _ < 0.5))
+                         worst_times=tuple(round(t, 2) for t, _ in worst if _ < 0.5),
+                         t_first=round(usable[0].t, 2) if usable else 0.0, t_last=round(usable[-1].t, 2) if usable else 0.0)
 
 
 class TemporalTracker:
