@@ -150,11 +150,11 @@ def run_clips(clips, fas_samples: int) -> dict[str, dict[str, tuple[str, float, 
 def voice_eval() -> list[tuple[str, str, float | None, bool]]:
     """(file, label, median margin, applicable) for LibriVox, codec2 and espeak-ng speech."""
     from interview_guard import media
+    from interview_guard.runtime.models import ModelStore
     from interview_guard.runtime.onnx import OnnxRuntime
     from interview_guard.speech.synthetic import AasistScorer, SyntheticVoiceScorer
-    from interview_guard.speech.synthetic_features import REPO_AASIST
 
-    scorer_model = AasistScorer(OnnxRuntime("cpu").session("aasist", REPO_AASIST))
+    scorer_model = AasistScorer(OnnxRuntime("cpu").session("aasist", ModelStore().path("aasist")))
     files = [(p, "human (LibriVox)") for p in sorted(data("pocketsphinx-librivox", "librivox").glob("*.wav"))]
     files += [(p, "human, 8 kHz radio (codec2)") for p in sorted(data("codec2-speech", "wav").glob("*.wav"))[:4]]
     WORK.mkdir(parents=True, exist_ok=True)

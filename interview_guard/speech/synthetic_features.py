@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -21,32 +20,12 @@ from ..types import AudioChunk
 logger = logging.getLogger(__name__)
 
 AASIST_MODEL = "aasist"
-# models/aasist.onnx ships in the repository (exported by models/export_aasist.py)
-REPO_AASIST = Path(__file__).resolve().parents[2] / "models" / "aasist.onnx"
-REPO_AASIST_SHA256 = "088bf26930b27c59d9502fc5ec5640a514263fc23b493aa96b22210b2db9ff14"
 ENVELOPE_HZ = 25.0
 
 
 def aasist_session(env: FeatureEnv):
-    """The AASIST session: the model store's copy (manifest / override) or the repo's file."""
-    from ..errors import ModelError
-
-    try:
-        return env.onnx_session(AASIST_MODEL)
-    except ModelError as e:
-        if not REPO_AASIST.is_file():
-            raise
-        logger.debug("aasist not in the model store (%s); using %s", e, REPO_AASIST)
-    from ..runtime.models import sha256_file
-
-    digest = sha256_file(REPO_AASIST)
-    if digest != REPO_AASIST_SHA256:
-        raise ModelError(f"{REPO_AASIST} has sha256 {digest}, expected {REPO_AASIST_SHA256}",
-                         fix="restore models/aasist.onnx from the repository (git checkout models/aasist.onnx)")
-    sess = env.runtime.session(AASIST_MODEL, REPO_AASIST)
-    providers = sess.get_providers()
-    env.models_used[AASIST_MODEL] = providers[0] if providers else None
-    return sess
+    """The AASIST session (manifest model ``aasist``: models/aasist.onnx, fetched and verified)."""
+    return env.onnx_session(AASIST_MODEL)
 
 
 class SyntheticVoiceExtractor:
