@@ -127,7 +127,10 @@ def test_external_model_flags_through_the_pipeline(tmp_path, isolated_dirs):
     assert sig.status == "flag" and sig.score == 1.0
     assert sig.details["frames"] >= 8 and sig.details["input_size"] == [32, 32]
     assert sig.evidence and sig.evidence[0].ref.startswith("data:image/jpeg;base64,")
-    assert any(m.name == "external-deepfake" for m in report.runtime.models)
+    used = next(m for m in report.runtime.models if m.name == "external-deepfake")
+    # a user-supplied model is recorded with its real path and sha256 (provenance)
+    import hashlib
+    assert used.path == str(model) and used.sha256 == hashlib.sha256(model.read_bytes()).hexdigest()
     dark = _analyze(tmp_path, 20, model).signal("deepfake.external_model")
     assert dark.status == "ok" and dark.score == 0.0
 
