@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class InterviewGuardError(Exception):
     """Base class for every error the tool raises on purpose."""
@@ -42,3 +44,21 @@ class DependencyMissing(InterviewGuardError):
     """An optional package or system tool is not installed."""
 
     exit_code = 3
+
+
+def require_file(path: str | Path, what: str, max_bytes: int, limit_name: str) -> Path:
+    """The checks every reader starts with: exists, a regular file, not empty, not too big."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} not found: {p}")
+    if p.is_dir():
+        raise InputError(f"{what} is a directory, not a file: {p}")
+    if not p.is_file():
+        raise InputError(f"{what} is not a regular file: {p}")
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"{what} is empty (0 bytes): {p}")
+    if size > max_bytes:
+        raise LimitExceeded(f"{what} {p} is {size / 2**20:.1f} MiB, over the limit of "
+                            f"{max_bytes / 2**20:.0f} MiB ({limit_name})")
+    return p

@@ -18,24 +18,13 @@ from typing import Iterator
 import numpy as np
 
 from ..config import DocumentOptions, MediaOptions
-from ..errors import InputError, LimitExceeded
+from ..errors import InputError, LimitExceeded, require_file
 
 logger = logging.getLogger(__name__)
 
 
 def check_size(path: str | Path, opts: DocumentOptions, what: str) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{what} not found: {p}")
-    if not p.is_file():
-        raise InputError(f"{what} is not a file: {p}")
-    size = p.stat().st_size
-    if size == 0:
-        raise InputError(f"{what} is empty (0 bytes): {p}")
-    if size > opts.max_file_bytes:
-        raise LimitExceeded(f"{what} {p} is {size / 2**20:.1f} MiB, over the limit of "
-                            f"{opts.max_file_bytes / 2**20:.0f} MiB (documents.max_file_bytes)")
-    return p
+    return require_file(path, what, opts.max_file_bytes, "documents.max_file_bytes")
 
 
 def sniff(path: Path) -> str:

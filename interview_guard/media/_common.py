@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..config import MediaOptions
-from ..errors import InputError, LimitExceeded
+from ..errors import InputError, require_file
 
 if TYPE_CHECKING:
     import av.container
@@ -68,20 +68,7 @@ def codec_name(stream, path: Path) -> str:
 
 def check_file(path: str | Path, opts: MediaOptions, what: str = "media file") -> Path:
     """Existence, type and size checks shared by every entry point; returns the Path."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{what} not found: {p}")
-    if p.is_dir():
-        raise InputError(f"{what} is a directory, not a file: {p}")
-    if not p.is_file():
-        raise InputError(f"{what} is not a regular file: {p}")
-    size = p.stat().st_size
-    if size == 0:
-        raise InputError(f"{what} is empty (0 bytes): {p}")
-    if size > opts.max_file_bytes:
-        raise LimitExceeded(f"{what} {p} is {size / 1e9:.2f} GB, over the limit of "
-                            f"{opts.max_file_bytes / 1e9:.2f} GB (media.max_file_bytes)")
-    return p
+    return require_file(path, what, opts.max_file_bytes, "media.max_file_bytes")
 
 
 def sniff_kind(path: Path) -> str | None:

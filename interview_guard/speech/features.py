@@ -54,7 +54,9 @@ def build_speech_activity(env: FeatureEnv) -> _VadExtractor:
 
 
 # --------------------------------------------------------------------------- ASR
-class _AsrExtractor:
+class _VadGatedExtractor:
+    """Feeds a stream (ASR, speaker windows) each chunk with the VAD's result for it."""
+
     def __init__(self, stream, use_vad: bool) -> None:
         self.stream = stream
         self.use_vad = use_vad
@@ -68,7 +70,7 @@ class _AsrExtractor:
 
 @feature("asr", "audio", depends={"speech_activity"},
          description="faster-whisper, window by window at VAD silences, with hallucination guards")
-def build_asr(env: FeatureEnv) -> _AsrExtractor:
+def build_asr(env: FeatureEnv) -> _VadGatedExtractor:
     from .asr import MANIFEST_MODELS, AsrStream, asr_options, open_model
 
     speech = env.config.speech
@@ -77,7 +79,7 @@ def build_asr(env: FeatureEnv) -> _AsrExtractor:
         env.models_used[speech.asr_model] = f"ctranslate2:{device}"
     else:
         env.models_used[name] = f"ctranslate2:{device}"
-    return _AsrExtractor(AsrStream(model, asr_options(speech), model_name=name), speech.vad)
+    return _VadGatedExtractor(AsrStream(model, asr_options(speech), model_name=name), speech.vad)
 
 
 @feature("transcript", "derived", depends={"asr"}, description="the transcript shown in the report")
@@ -95,18 +97,6 @@ def speech_language_feature(env: FeatureEnv, get):
 
 
 # --------------------------------------------------------------------------- speakers
-class _SpeakerExtractor:
-    def __init__(self, stream, use_vad: bool) -> None:
-        self.stream = stream
-        self.use_vad = use_vad
-
-    def add(self, item: AudioChunk, upstream: Mapping[str, Any]):
-        return self.stream.add(item, _upstream_vad(upstream, item, self.use_vad))
-
-    def finish(self):
-        return self.stream.finish()
-
-
 def speaker_options(speech):
     from .speaker import SpeakerOptions
 
@@ -116,12 +106,12 @@ def speaker_options(speech):
 
 @feature("speaker_windows", "audio", depends={"speech_activity"},
          description="256-d speaker embeddings of 0.83 s windows inside speech spans")
-def build_speaker_windows(env: FeatureEnv) -> _SpeakerExtractor:
+def build_speaker_windows(env: FeatureEnv) -> _VadGatedExtractor:
     from .embedder import SpeakerEmbedder
     from .speaker import SpeakerStream
 
     embedder = SpeakerEmbedder(env.onnx_session("speaker-embedder"))
-    return _SpeakerExtractor(SpeakerStream(embedder, speaker_options(env.config.speech)), env.config.speech.vad)
+    return _VadGatedExtractor(SpeakerStream(embedder, speaker_options(env.config.speech)), env.config.speech.vad)
 
 
 @feature("interviewer_voice", "derived", description="voice vector of the --interviewer-sample recording")
