@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from interview_guard import cli
-from interview_guard.errors import ModelError
+from interview_guard.errors import InputError, ModelError
 from interview_guard.runtime import fetch as fetch_mod
 from interview_guard.runtime.transforms import TRANSFORMS
 from interview_guard.runtime.models import (ModelStore, combined_digest, data_manifest_paths, load_data_manifest,
@@ -381,8 +381,9 @@ def test_missing_and_unknown_models_say_how_to_fix(tmp_path):
         store.path("sface")
     assert "not fetched" in e.value.message and e.value.fix == "interview-guard models fetch sface"
     assert e.value.exit_code == 3
-    with pytest.raises(ModelError, match="known: sface"):
+    with pytest.raises(InputError, match="known: sface") as unknown:
         store.path("nope")
+    assert unknown.value.exit_code == 2
     assert store.verify("sface").status == "missing"
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Sequence
 
-from ..errors import ModelError
+from ..errors import InputError, ModelError
 from .manifest import (DESTINATIONS, SOURCE_KINDS, TRANSFORMS, Manifest, ModelFile, ModelSpec, Part,  # noqa: F401
                        Source, combined_digest, data_manifest_paths, default_manifest_path, load_data_manifest,
                        load_manifest, merge_manifests, parse_manifest)
@@ -171,7 +171,8 @@ class ModelStore:
         spec = self.manifest.get(name)
         if spec is None:
             what = "data entry" if self.manifest.destination == "data" else "model"
-            raise ModelError(f"unknown {what} {name!r}; known: {', '.join(self.names()) or 'none'}",
+            # a name the manifest does not know is the caller's mistake (exit 2), not a missing file
+            raise InputError(f"unknown {what} {name!r}; known: {', '.join(self.names()) or 'none'}",
                              fix="interview-guard models list")
         return spec
 
