@@ -162,8 +162,8 @@ def run_batch(items: Iterable[BatchItem], out_dir: str | Path, config: AnalyzerC
     results = [BatchResult(i.case_id, "skipped", report_dir=str(out / i.case_id)) for i in items if i.case_id in done]
     todo = [i for i in items if i.case_id not in done]
     total = len(items)
-    for r in results:
-        progress and progress(r, len(results), total)
+    for n, r in enumerate(results, start=1):
+        progress and progress(r, n, total)
 
     def finish(r: BatchResult) -> None:
         _append_state(out, r)
