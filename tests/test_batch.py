@@ -64,7 +64,9 @@ def test_batch_survives_failures_and_resumes(manifest, tmp_path, monkeypatch):
     assert json.loads((out / "ok1" / "report.json").read_text())["case"]["case_id"] == "ok1"
     # second run: finished cases are skipped, failed ones retried
     calls.clear()
-    again = batch.run_batch(items, out)
+    seen = []
+    again = batch.run_batch(items, out, progress=lambda r, n, total: seen.append((n, total)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]  # skipped cases count too, in order
     assert sorted(calls) == ["bad", "crash"]
     assert {r.case_id: r.status for r in again}["ok1"] == "skipped"
     # a state line cut short by a crash is tolerated
