@@ -139,3 +139,11 @@ def test_real_cpu_sessions_for_yunet_and_sface(models_ready):
     assert emb.shape == (1, 128) and np.isfinite(emb).all()
     assert sface.get_providers()[0] == CPU and runtime.device_used == "cpu" and runtime.warnings == []
     runtime.close()
+
+
+def test_cuda_request_without_cuda_is_recorded_as_a_warning(monkeypatch):
+    monkeypatch.setattr(onnx_rt, "available_providers", lambda: ["CPUExecutionProvider"])
+    rt = rt.OnnxRuntime("cuda")
+    assert rt.providers == ["CPUExecutionProvider"] and rt.device_used == "cpu"
+    assert any("device=cuda requested" in w for w in rt.warnings)
+    assert not rt.OnnxRuntime("auto").warnings  # auto falling back to CPU is not a surprise

@@ -101,6 +101,9 @@ class OnnxRuntime:
         self._injected: dict[str, SessionLike] = {}
         self._lock = threading.Lock()
         self.warnings: list[str] = []
+        if device == "cuda" and CUDA not in self.providers:
+            self.warnings.append("device=cuda requested but onnxruntime has no CUDAExecutionProvider here; "
+                                 "ONNX models ran on CPU")
 
     @property
     def device_used(self) -> str:

@@ -75,6 +75,9 @@ def build_asr(env: FeatureEnv) -> _VadGatedExtractor:
 
     speech = env.config.speech
     model, name, device = open_model(speech, env.config.device, env.config.threads, env.model_path)
+    if env.config.device == "cuda" and device != "cuda":
+        env.runtime.warnings.append(f"device=cuda requested but CTranslate2 has no CUDA device here; "
+                                    f"Whisper ran on {device}")
     if speech.asr_model in MANIFEST_MODELS:
         env.models_used[speech.asr_model] = f"ctranslate2:{device}"
     else:
