@@ -142,7 +142,7 @@ def test_real_cpu_sessions_for_yunet_and_sface(models_ready):
 
 
 def test_cuda_request_without_cuda_is_recorded_as_a_warning(monkeypatch):
-    monkeypatch.setattr(onnx_rt, "available_providers", lambda: ["CPUExecutionProvider"])
+    monkeypatch.setattr(rt, "available_providers", lambda: ["CPUExecutionProvider"])
     rt = rt.OnnxRuntime("cuda")
     assert rt.providers == ["CPUExecutionProvider"] and rt.device_used == "cpu"
     assert any("device=cuda requested" in w for w in rt.warnings)
