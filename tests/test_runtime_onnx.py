@@ -143,7 +143,7 @@ def test_real_cpu_sessions_for_yunet_and_sface(models_ready):
 
 def test_cuda_request_without_cuda_is_recorded_as_a_warning(monkeypatch):
     monkeypatch.setattr(rt, "available_providers", lambda: ["CPUExecutionProvider"])
-    rt = rt.OnnxRuntime("cuda")
-    assert rt.providers == ["CPUExecutionProvider"] and rt.device_used == "cpu"
-    assert any("device=cuda requested" in w for w in rt.warnings)
-    assert not rt.OnnxRuntime("auto").warnings  # auto falling back to CPU is not a surprise
+    runtime = OnnxRuntime("cuda")
+    assert runtime.providers == ["CPUExecutionProvider"] and runtime.device_used == "cpu"
+    assert any("device=cuda requested" in w for w in runtime.warnings)
+    assert not OnnxRuntime("auto").warnings  # auto falling back to CPU is not a surprise
