@@ -74,7 +74,7 @@ def accuracy(threshold: float) -> str:
                 continue
             items.append((name, variant, faces[0].embedding))
     analyzer.close()
-    same, diff, rows = [], [], []
+    same, diff = [], []
     for (na, va, ea), (nb, vb, eb) in itertools.combinations(items, 2):
         if na == nb and va == vb:
             continue
@@ -83,7 +83,7 @@ def accuracy(threshold: float) -> str:
     errors_at = lambda t: (sum(s < t for s, *_ in same), sum(s >= t for s, *_ in diff))  # noqa: E731
     fn, fp = errors_at(threshold)
     lo, hi = max(s for s, *_ in diff), min(s for s, *_ in same)
-    lines = [f"# Face verification accuracy (SFace, cosine on the largest face)", "",
+    lines = ["# Face verification accuracy (SFace, cosine on the largest face)", "",
              f"Generated {datetime.now(timezone.utc).isoformat(timespec='seconds')} by `benchmarks/bench_faces.py` "
              f"on {platform.machine()} CPU.", "",
              f"Photos: {len(PHOTOS)} real images of 3 people (face_recognition 1.3.0 test images: Obama x5 "

@@ -10,7 +10,7 @@ from interview_guard import media
 from interview_guard.checks import flag, ok
 from interview_guard.config import AnalyzerConfig
 from interview_guard.errors import InputError
-from interview_guard.features import FeatureSpec, FeatureUnavailable
+from interview_guard.features import FeatureSpec
 from interview_guard.pipeline import Analyzer
 from interview_guard.types import CaseInputs, Frame, MediaInfo
 

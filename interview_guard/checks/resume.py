@@ -170,11 +170,6 @@ def _account_values(ctx, field_name: str) -> list[str]:
     return [v for _, v in latest.values()]
 
 
-def _account_name(ctx) -> str | None:
-    names = _account_values(ctx, "name")
-    return names[0] if len(names) == 1 else (", ".join(names) if names else None)
-
-
 def _network_countries(ctx) -> list[str]:
     """Countries the network log's addresses resolve to (``event_ips``), if any."""
     ips = ctx.optional("event_ips")

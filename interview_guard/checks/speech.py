@@ -41,10 +41,6 @@ def _span(a: float, b: float, what: str) -> Evidence:
     return Evidence("time_range", what, t_start=round(float(a), 2), t_end=round(float(b), 2))
 
 
-def _mmss(t: float) -> str:
-    return f"{int(t // 60):02d}:{t % 60:04.1f}"
-
-
 @register_check
 class SpeechCheck:
     name: ClassVar[str] = CHECK

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..cli import Output, load_config
@@ -49,8 +50,9 @@ def run_mrz(args: argparse.Namespace) -> Output:
 
 
 def _store(path: str | None):
+    """The case store as a context manager, or ``nullcontext(None)`` without --store."""
     if not path:
-        return None
+        return nullcontext(None)
     from ..store import Store
 
     return Store(Path(path).expanduser())
@@ -63,12 +65,8 @@ def _signal_lines(signals) -> list[str]:
 def run_id(args: argparse.Namespace) -> Output:
     from ..documents.api import check_id
 
-    store = _store(args.store)
-    try:
+    with _store(args.store) as store:
         result = check_id(args.image, load_config(args), store=store, candidate_id=args.candidate)
-    finally:
-        if store is not None:
-            store.close()
     data = result.to_dict()
     mrz = data["mrz"]
     text = [f"MRZ: {mrz.get('type', '-')} {'valid' if mrz.get('valid') else 'not valid' if mrz.get('type') else 'not found'}"]
@@ -80,12 +78,8 @@ def run_id(args: argparse.Namespace) -> Output:
 def run_resume(args: argparse.Namespace) -> Output:
     from ..documents.api import check_resume
 
-    store = _store(args.store)
-    try:
+    with _store(args.store) as store:
         result = check_resume(args.file, load_config(args), store=store, candidate_id=args.candidate)
-    finally:
-        if store is not None:
-            store.close()
     r = result.resume
     text = [f"{r.name or '(no name found)'} — {r.email or '-'} — {r.phone or '-'} — "
             f"{', '.join(x for x in (r.city, r.country) if x) or '-'}"]

@@ -179,6 +179,18 @@ def first_audio_stream(container):
     return container.streams.audio[0] if container.streams.audio else None
 
 
+def decodable_stream(container, path: Path, kind: str):
+    """The first video / audio stream, with an accepted codec, set up for threaded decoding."""
+    stream = first_video_stream(container) if kind == "video" else first_audio_stream(container)
+    if stream is None:
+        raise InputError(f"media file {path}: has no {kind} stream")
+    name = codec_name(stream, path)
+    if not (video_codec_allowed(name) if kind == "video" else audio_codec_allowed(name)):
+        raise InputError(f"media file {path}: {kind} codec {name!r} is not accepted")
+    stream.thread_type = "AUTO"  # frame + slice threads: the decoder is the floor of the pipeline
+    return stream
+
+
 def ffmpeg_error_text(e: Exception) -> str:
     text = getattr(e, "strerror", None) or str(e)
     return " ".join(str(text).split())

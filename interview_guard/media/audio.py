@@ -16,9 +16,8 @@ import numpy as np
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import AudioChunk
-from ._common import (SAMPLE_RATE, audio_codec_allowed, check_file, codec_name, ffmpeg_error_text,
-                      first_audio_stream, media_origin, open_container, stated_duration,
-                      stream_time, warn_if_short)
+from ._common import (SAMPLE_RATE, check_file, decodable_stream, ffmpeg_error_text, media_origin,
+                      open_container, stated_duration, stream_time, warn_if_short)
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +120,7 @@ def _chunks(p: Path, opts: MediaOptions, chunk_samples: int) -> Iterator[AudioCh
     import av
 
     with open_container(p) as c:
-        stream = first_audio_stream(c)
-        if stream is None:
-            raise InputError(f"media file {p}: has no audio stream")
-        name = codec_name(stream, p)
-        if not audio_codec_allowed(name):
-            raise InputError(f"media file {p}: audio codec {name!r} is not accepted")
-        stream.thread_type = "AUTO"
+        stream = decodable_stream(c, p, "audio")
         origin = media_origin(c)
         tb = stream.time_base
         chunker = _Chunker(chunk_samples)

@@ -16,9 +16,8 @@ import numpy as np
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import Frame
-from ._common import (check_file, codec_name, ffmpeg_error_text, first_video_stream, media_origin,
-                      open_container, stated_duration, stream_time, video_codec_allowed,
-                      warn_if_short)
+from ._common import (check_file, decodable_stream, ffmpeg_error_text, media_origin, open_container,
+                      stated_duration, stream_time, warn_if_short)
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +45,7 @@ def _frames(p: Path, opts: MediaOptions, rate: float) -> Iterator[Frame]:
     import av
 
     with open_container(p) as c:
-        stream = first_video_stream(c)
-        if stream is None:
-            raise InputError(f"media file {p}: has no video stream")
-        name = codec_name(stream, p)
-        if not video_codec_allowed(name):
-            raise InputError(f"media file {p}: video codec {name!r} is not accepted")
-        stream.thread_type = "AUTO"  # frame + slice threads: the decoder is the floor of the pipeline
+        stream = decodable_stream(c, p, "video")
         origin = media_origin(c)
         tb = stream.time_base
         step = 1.0 / float(stream.average_rate) if stream.average_rate else 1.0 / 30.0

@@ -153,18 +153,6 @@ def normalize_ip(value: str) -> str:
     return str(addr)
 
 
-def _opt_float(value: Any, what: str) -> float:
-    if value is None or value == "":
-        return math.nan
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} {value!r} is not a number") from None
-    if not math.isfinite(f) or f < 0:
-        raise ValueError(f"{what} {value!r} must be a finite number >= 0")
-    return f
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""

@@ -129,11 +129,6 @@ def load_whisper(model: str | Path, device: str = "cpu", compute_type: str = "au
         return wm
 
 
-def clear_model_cache() -> None:
-    with _MODEL_LOCK:
-        _MODEL_CACHE.clear()
-
-
 # --------------------------------------------------------------------------- windows
 @dataclass
 class _Group:

@@ -89,10 +89,6 @@ class SpeechActivity:
     def speech_s(self) -> float:
         return float(sum(s.duration for s in self.spans))
 
-    def speech_overlap(self, start: float, end: float) -> float:
-        """Seconds of detected speech inside [start, end]."""
-        return float(sum(max(0.0, min(end, s.end) - max(start, s.start)) for s in self.spans))
-
     def pauses(self, min_s: float = 0.25) -> list[tuple[float, float]]:
         """Silences between consecutive spans at least ``min_s`` long."""
         out = []

@@ -76,6 +76,3 @@ class FaceEmbedder:
         if not np.all(np.isfinite(emb)):
             raise ModelError("face embedding model returned NaN / inf", fix="interview-guard models verify sface")
         return l2_normalize(emb)
-
-    def embed_one(self, crop_bgr: np.ndarray) -> np.ndarray:
-        return self.embed([crop_bgr])[0]
