@@ -138,9 +138,9 @@ def _analyze_one(item: BatchItem, out_dir: str) -> BatchResult:
     from .report import write_reports
 
     try:
-        report = _WORKER_ANALYZER.analyze(item.inputs)
+        report = _WORKER_ANALYZER.run(item.inputs)
         target = Path(out_dir) / item.case_id
-        write_reports(report, target)
+        write_reports(report, target, _WORKER_ANALYZER.config.report)
         return BatchResult(item.case_id, "done", report.risk.level, str(target))
     except InterviewGuardError as e:
         return BatchResult(item.case_id, "failed", error=e.one_line())

@@ -87,7 +87,6 @@ class SpeechOptions:
     beam_size: int = 5
     compute_type: str = "auto"  # int8 on CPU, float16 on CUDA
     vad: bool = True
-    fluency_enabled: bool = True
     vad_threshold: float = 0.5  # Silero speech probability
     speaker_threshold: float = 0.62  # cosine: voices closer than this are one speaker
     interviewer_threshold: float = 0.6  # cosine to the --interviewer-sample voice
@@ -133,6 +132,7 @@ class DocumentOptions:
 @dataclass(frozen=True)
 class RiskOptions:
     policy: str | None = None  # path to a policy TOML; None = the built-in default policy
+    # The one fluency switch (guardrail): false = fluency is neither measured nor reported nor weighed.
     fluency_enabled: bool = True
 
 
@@ -223,6 +223,8 @@ def _dump(obj) -> dict[str, Any]:
             out[f.name] = _dump(v)
         elif isinstance(v, Path):
             out[f.name] = str(v)
+        elif v is None and f.name == "store_path":
+            out[f.name] = ""  # TOML has no null: "" loads back as "no store", not the default path
         elif isinstance(v, tuple):
             out[f.name] = list(v)
         elif isinstance(v, Mapping):

@@ -46,6 +46,19 @@ class DependencyMissing(InterviewGuardError):
     exit_code = 3
 
 
+class FeatureUnavailable(Exception):
+    """A feature cannot be computed for this case.
+
+    ``error=False``: an input is simply absent (the check is ``skipped``);
+    ``error=True``: something failed while computing it (the check is ``error``).
+    """
+
+    def __init__(self, reason: str, *, error: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+
+
 def require_file(path: str | Path, what: str, max_bytes: int, limit_name: str) -> Path:
     """The checks every reader starts with: exists, a regular file, not empty, not too big."""
     p = Path(path)

@@ -22,6 +22,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol
 
+from .errors import FeatureUnavailable
+
 if TYPE_CHECKING:
     from .config import AnalyzerConfig
     from .runtime.models import ModelStore
@@ -44,19 +46,6 @@ FEATURE_MODULES: tuple[str, ...] = (
 )
 
 
-class FeatureUnavailable(Exception):
-    """A feature cannot be computed for this case.
-
-    ``error=False``: an input is simply absent (the check is ``skipped``);
-    ``error=True``: something failed while computing it (the check is ``error``).
-    """
-
-    def __init__(self, reason: str, *, error: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.error = error
-
-
 class StreamExtractor(Protocol):
     def add(self, item: Any, upstream: Mapping[str, Any]) -> Any:
         """Consume one Frame / AudioChunk; return this item's own result (or None)."""
@@ -67,7 +56,8 @@ class StreamExtractor(Protocol):
 
 @dataclass
 class FeatureEnv:
-    """What a feature may use. Shared by every feature of one case."""
+    """What a feature may use for ONE case: a new one is made per case, so nothing here
+    (warnings, models used) leaks from one case into the next when an Analyzer is reused."""
 
     config: "AnalyzerConfig"
     runtime: "OnnxRuntime"
@@ -77,6 +67,13 @@ class FeatureEnv:
     store: "Store | None" = None
     # Models a feature actually used: name -> provider (for RiskReport.runtime.models).
     models_used: dict[str, str | None] = field(default_factory=dict)
+    # Things the reviewer must know about this case's run (fallbacks, truncated media, ...).
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        logger.warning(message)
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def model_path(self, name: str):
         """Locate a manifest model (or a user override) and record that it was used."""
@@ -90,6 +87,9 @@ class FeatureEnv:
         sess = self.runtime.session(name, path)
         providers = sess.get_providers()
         self.models_used[name] = providers[0] if providers else None
+        fallback = self.runtime.fallback_warning(name)
+        if fallback:  # said in every case that used the model, not only the one that loaded it
+            self.warn(fallback)
         return sess
 
     def require_input(self, field_name: str, what: str) -> Any:
@@ -143,21 +143,25 @@ def feature(name: str, kind: FeatureKind, *, depends: frozenset[str] | set[str] 
 
 
 def load_feature_modules() -> None:
+    """Import every family's feature module. A module that fails is remembered (strict loading:
+    ``doctor`` fails and every report names the gap), never silently dropped."""
     global _LOADED
     if _LOADED:
         return
-    for mod in FEATURE_MODULES:
+    _IMPORT_ERRORS.update(import_modules(FEATURE_MODULES))
+    _LOADED = True
+
+
+def import_modules(modules: tuple[str, ...]) -> dict[str, str]:
+    """Import ``modules``; return {module: one-line error} for those that failed."""
+    failed: dict[str, str] = {}
+    for mod in modules:
         try:
             importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name and mod.startswith(e.name):  # the family module itself is not written yet
-                continue
-            _IMPORT_ERRORS[mod] = str(e)
-            logger.warning("feature module %s failed to import: %s", mod, e)
         except Exception as e:  # a broken family must not take the others down
-            _IMPORT_ERRORS[mod] = f"{type(e).__name__}: {e}"
-            logger.warning("feature module %s failed to import: %s", mod, e)
-    _LOADED = True
+            failed[mod] = f"{type(e).__name__}: {e}"
+            logger.error("module %s failed to import: %s", mod, failed[mod])
+    return failed
 
 
 def registry() -> Mapping[str, FeatureSpec]:

@@ -8,160 +8,28 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
+from . import checks as check_registry
 from . import features as feature_registry
-from .checks import CaseContext, errored, registered_checks, skipped
+from .checks import CaseContext, errored, skipped
+from .checks.base import ThumbnailBudget
 from .config import AnalyzerConfig
-from .errors import InputError, InterviewGuardError
-from .features import FeatureEnv, FeatureSpec, FeatureUnavailable
+from .errors import FeatureUnavailable, InputError, InterviewGuardError
+from .features import FeatureEnv, FeatureSpec
+from .hashing import sha256_file
+from .resolver import CaseTimer, FeatureResolver, Progress
 from .types import (CaseInfo, CaseInputs, InputRecord, MediaInfo, ModelUse, RiskReport, RuntimeInfo,
                     Signal)
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, float | None, str], None]
-
 
 def _no_progress(stage: str, fraction: float | None, message: str) -> None:
     logger.debug("%s %s %s", stage, fraction, message)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-@dataclass
-class _Timer:
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
-
-
-class FeatureResolver:
-    """Computes each feature at most once per case; remembers failures as well."""
-
-    def __init__(self, env: FeatureEnv, specs: Mapping[str, FeatureSpec], timer: _Timer) -> None:
-        self.env = env
-        self.specs = specs
-        self.timer = timer
-        self.values: dict[str, Any] = {}
-        self.failures: dict[str, FeatureUnavailable] = {}
-
-    def get(self, name: str) -> Any:
-        if name in self.values:
-            return self.values[name]
-        if name in self.failures:
-            raise self.failures[name]
-        spec = self.specs.get(name)
-        if spec is None:
-            self.failures[name] = FeatureUnavailable(f"no extractor provides feature {name!r}", error=True)
-            raise self.failures[name]
-        if spec.kind != "derived":  # stream features come only from the stream pass
-            self.failures[name] = FeatureUnavailable(f"{name} was not computed (no {spec.kind} stream)")
-            raise self.failures[name]
-        try:
-            with self.timer.stage(f"feature.{name}"):
-                value = spec.compute(self.env, self.get)
-        except FeatureUnavailable as e:
-            self.failures[name] = e
-            raise
-        except InterviewGuardError as e:
-            self.failures[name] = FeatureUnavailable(e.one_line(), error=True)
-            raise self.failures[name] from e
-        except Exception as e:
-            logger.debug("feature %s failed", name, exc_info=True)
-            self.failures[name] = FeatureUnavailable(f"{name} failed: {type(e).__name__}: {e}", error=True)
-            raise self.failures[name] from e
-        self.values[name] = value
-        return value
-
-    def run_stream(self, kind: str, names: list[str], items: Iterator[Any], progress: Progress,
-                   total_s: float | None) -> int:
-        """Push every item through the extractors of ``names`` (in dependency order)."""
-        extractors: dict[str, Any] = {}
-        for name in names:
-            spec = self.specs[name]
-            broken = [d for d in spec.depends if d in self.failures]
-            if broken:
-                self.failures[name] = FeatureUnavailable(f"needs {broken[0]}: {self.failures[broken[0]].reason}",
-                                                         error=self.failures[broken[0]].error)
-                continue
-            try:
-                with self.timer.stage(f"feature.{name}"):
-                    extractors[name] = spec.build(self.env)
-            except FeatureUnavailable as e:
-                self.failures[name] = e
-            except InterviewGuardError as e:
-                self.failures[name] = FeatureUnavailable(e.one_line(), error=True)
-            except Exception as e:
-                logger.debug("building %s failed", name, exc_info=True)
-                self.failures[name] = FeatureUnavailable(f"{name} failed to start: {type(e).__name__}: {e}", error=True)
-        if not extractors:
-            return 0
-        count = 0
-        decode_key = f"decode.{kind}"
-        it = iter(items)
-        while True:
-            t0 = time.perf_counter()
-            try:
-                item = next(it)
-            except StopIteration:
-                self.timer.timings[decode_key] = self.timer.timings.get(decode_key, 0.0) + time.perf_counter() - t0
-                break
-            except InputError:
-                if count == 0:
-                    raise
-                logger.warning("%s decoding stopped early after %d items (damaged file?)", kind, count)
-                self.env.runtime.warnings.append(f"{kind} stream ended early after {count} items (damaged file?)")
-                break
-            self.timer.timings[decode_key] = self.timer.timings.get(decode_key, 0.0) + time.perf_counter() - t0
-            count += 1
-            per_item: dict[str, Any] = {}
-            for name in list(extractors):
-                spec = self.specs[name]
-                upstream = {d: per_item.get(d) for d in spec.depends}
-                if any(d in self.failures for d in spec.depends):
-                    self.failures[name] = FeatureUnavailable(f"a feature {name} needs failed", error=True)
-                    del extractors[name]
-                    continue
-                try:
-                    with self.timer.stage(f"feature.{name}"):
-                        per_item[name] = extractors[name].add(item, upstream)
-                except Exception as e:
-                    logger.debug("%s failed on an item", name, exc_info=True)
-                    msg = e.one_line() if isinstance(e, InterviewGuardError) else f"{type(e).__name__}: {e}"
-                    self.failures[name] = FeatureUnavailable(f"{name} failed at t={getattr(item, 't', 0):.2f}s: {msg}",
-                                                             error=True)
-                    del extractors[name]
-            if total_s and count % 25 == 0:
-                progress(kind, min(1.0, getattr(item, "t", 0.0) / total_s), f"{kind} t={getattr(item, 't', 0.0):.1f}s")
-        for name, ex in extractors.items():
-            try:
-                with self.timer.stage(f"feature.{name}"):
-                    self.values[name] = ex.finish()
-            except FeatureUnavailable as e:
-                self.failures[name] = e
-            except Exception as e:
-                logger.debug("finishing %s failed", name, exc_info=True)
-                msg = e.one_line() if isinstance(e, InterviewGuardError) else f"{type(e).__name__}: {e}"
-                self.failures[name] = FeatureUnavailable(f"{name} failed: {msg}", error=True)
-        progress(kind, 1.0, f"{kind}: {count} items")
-        return count
 
 
 class Analyzer:
@@ -202,14 +70,17 @@ class Analyzer:
             self._policy = load_policy(self.config.risk.policy)
         return self._policy
 
-    def selected_checks(self) -> dict[str, type]:
-        checks = self._checks if self._checks is not None else registered_checks()
-        if self.config.checks is None:
-            return checks
-        unknown = [c for c in self.config.checks if c not in checks]
-        if unknown:
-            raise InputError(f"unknown check(s): {', '.join(unknown)}; known: {', '.join(sorted(checks))}")
-        return {k: v for k, v in checks.items() if k in self.config.checks}
+    def check_registry(self) -> Mapping[str, type]:
+        return self._checks if self._checks is not None else check_registry.registered_checks()
+
+    def select_checks(self, names: Iterable[str] | None = None) -> dict[str, type]:
+        """The checks to run: ``names`` (check, signal or family names), else the config's list,
+        else every registered check. Unknown names raise InputError (exit 2)."""
+        checks = self.check_registry()
+        chosen = names if names is not None else self.config.checks
+        if chosen is None:
+            return dict(checks)
+        return {n: checks[n] for n in check_registry.resolve_check_names(chosen, checks)}
 
     def _describe_inputs(self, inputs: CaseInputs) -> tuple[list[InputRecord], MediaInfo | None]:
         from . import media
@@ -243,74 +114,135 @@ class Analyzer:
                                        size_bytes=size, duration_s=duration))
         return records, media_info
 
-    # ------------------------------------------------------------------ main entry
-    def analyze(self, inputs: CaseInputs) -> RiskReport:
-        from . import media
+    # ------------------------------------------------------------------ the engine's one entry point
+    def run(self, inputs: CaseInputs, checks: Iterable[str] | None = None, features: Iterable[str] = (), *,
+            record: bool = True, progress: Progress | None = None) -> RiskReport:
+        """Analyze one case: run ``checks`` (default: the config's, else all) and compute the
+        ``features`` a caller wants back (``report.features``), each feature at most once.
+
+        Every entry point (analyze, check-id, check-resume, check-network, transcribe, faces
+        compare, the app, batch, live) calls this. Per-case state (warnings, timings, models
+        used) lives in this call, never on the Analyzer. A requested feature that cannot be
+        computed raises its error (bad input: exit 2). ``record=False`` keeps the analysis out
+        of the case store (the store is still read for cross-candidate checks). ``progress``
+        overrides the Analyzer's progress callback for this call only."""
         from .risk import fuse
 
-        timer = _Timer()
+        progress = progress or self.progress
+
+        timer = CaseTimer()
         t_start = time.perf_counter()
         with timer.stage("probe"):
             records, media_info = self._describe_inputs(inputs)
         case_id = inputs.case_id or "case-" + hashlib.sha256(
             "|".join(sorted(r.sha256 for r in records)).encode()).hexdigest()[:12]
-        checks = self.selected_checks()
+        selected = self.select_checks(checks)
+        wanted = tuple(features)
         specs = self._features if self._features is not None else feature_registry.registry()
-        needed = feature_registry.closure(set().union(*(c.needs for c in checks.values())) if checks else set(), specs)
+        roots = set(wanted).union(*(cls.needs | check_registry.wants(cls) for cls in selected.values()))
+        needed = feature_registry.closure(roots, specs)
         env = FeatureEnv(config=self.config, runtime=self.runtime, models=self.models, inputs=inputs,
                          media=media_info, store=self.store)
+        for w in self.runtime.device_warnings:
+            env.warn(w)
+        load_errors = self._load_errors()
+        for module, err in load_errors.items():
+            env.warn(f"module {module} failed to load ({err}): its checks did not run (coverage gap)")
         resolver = FeatureResolver(env, specs, timer)
-        self.progress("plan", 0.0, f"{len(checks)} checks, features: {', '.join(needed) or 'none'}")
-
-        video = [n for n in needed if n in specs and specs[n].kind == "video"]
-        audio = [n for n in needed if n in specs and specs[n].kind == "audio"]
-        mopts = self.config.media
-        if video:
-            if media_info is None or not media_info.has_video:
-                why = "no recording supplied" if media_info is None else "the recording has no video stream"
-                for n in video:
-                    resolver.failures[n] = FeatureUnavailable(why)
-            else:
-                frames = media.iter_frames(media_info.path, mopts)
-                resolver.run_stream("video", video, frames, self.progress, media_info.duration_s)
-        if audio:
-            if media_info is None or not media_info.has_audio:
-                why = "no recording supplied" if media_info is None else "the recording has no audio stream"
-                for n in audio:
-                    resolver.failures[n] = FeatureUnavailable(why)
-            else:
-                chunks = media.iter_audio(media_info.path, mopts)
-                resolver.run_stream("audio", audio, chunks, self.progress, media_info.duration_s)
+        progress("plan", 0.0, f"{len(selected)} checks, features: {', '.join(needed) or 'none'}")
+        self._stream_pass(resolver, env, needed, specs, media_info, progress)
+        values = {name: self._requested(resolver, name) for name in wanted}
 
         signals: list[Signal] = []
         links = []
-        for i, (name, cls) in enumerate(sorted(checks.items())):
-            self.progress("checks", i / max(1, len(checks)), name)
+        thumbnails = ThumbnailBudget(bool(self.config.report.thumbnails),
+                                                         self.config.report.max_thumbnails)
+        for i, (name, cls) in enumerate(sorted(selected.items())):
+            progress("checks", i / max(1, len(selected)), name)
             ctx = CaseContext(config=self.config, inputs=inputs, case_id=case_id,
-                              candidate_id=inputs.candidate_id, _get=resolver.get, store=self.store)
+                              candidate_id=inputs.candidate_id, _get=resolver.get, store=self.store,
+                              thumbnails=thumbnails)
             with timer.stage(f"check.{name}"):
                 signals.extend(self._run_check(cls, ctx))
             links.extend(ctx.links)
+        if load_errors and selected and checks is None and self.config.checks is None:
+            signals.extend(self._unloaded_signals(signals, load_errors))
 
         with timer.stage("risk"):
-            assessment, followups = fuse(signals, self.policy,
-                                         fluency_enabled=self.config.risk.fluency_enabled)
-        transcript = resolver.values.get("transcript")
+            assessment, followups = fuse(signals, self.policy, fluency_enabled=self.config.risk.fluency_enabled)
         timer.timings["total"] = time.perf_counter() - t_start
         report = RiskReport(
             case=CaseInfo(case_id=case_id, candidate_id=inputs.candidate_id,
                           analyzed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           analyst=self.config.analyst, policy_version=self.policy.version),
             inputs=tuple(records), signals=tuple(signals), risk=assessment, followups=tuple(followups),
-            runtime=self._runtime_info(env, timer), transcript=transcript)
-        if self.store is not None:
+            runtime=self._runtime_info(env, timer), transcript=resolver.values.get("transcript"),
+            features=values)
+        if record and self.store is not None:
             try:
                 self.store.record_analysis(report, links)
             except Exception as e:  # the report is worth more than its archive copy
                 logger.warning("could not save the analysis to the store: %s", e)
                 report = _with_warning(report, f"store: {e}")
-        self.progress("done", 1.0, f"risk {assessment.level}")
+        progress("done", 1.0, f"risk {assessment.level}")
         return report
+
+    def analyze(self, inputs: CaseInputs) -> RiskReport:
+        """The full analysis of one case with the configured checks (``run`` with its defaults)."""
+        return self.run(inputs)
+
+    def live(self, **kwargs: Any):
+        """A LiveSession on this Analyzer: push frames and audio, snapshot, finish (see ``live/``)."""
+        from .live import open_live_session
+
+        return open_live_session(self, **kwargs)
+
+    def _load_errors(self) -> dict[str, str]:
+        if self._checks is not None and self._features is not None:  # an injected registry: nothing loaded
+            return {}
+        return {**check_registry.import_errors(), **feature_registry.import_errors()}
+
+    def _unloaded_signals(self, produced: list[Signal], load_errors: Mapping[str, str]) -> list[Signal]:
+        """``error`` signals for policy signals no loaded check emits, so fusion names the gap."""
+        seen = {s.name for s in produced}
+        why = "; ".join(f"{m}: {e}" for m, e in sorted(load_errors.items()))
+        return [errored(name.split(".", 1)[0], name, f"not evaluated: a check module failed to load ({why})")
+                for name in sorted(self.policy.weights) if name not in seen]
+
+    def _stream_pass(self, resolver: FeatureResolver, env: FeatureEnv, needed: list[str],
+                     specs: Mapping[str, FeatureSpec], media_info: MediaInfo | None, progress: Progress) -> None:
+        """Decode the recording once per stream kind and feed every stream extractor."""
+        from . import media
+
+        mopts = self.config.media
+        for kind in ("video", "audio"):
+            names = [n for n in needed if n in specs and specs[n].kind == kind]
+            if not names:
+                continue
+            has = media_info is not None and (media_info.has_video if kind == "video" else media_info.has_audio)
+            if media_info is None or not has:
+                why = "no recording supplied" if media_info is None else f"the recording has no {kind} stream"
+                for n in names:
+                    resolver.failures[n] = FeatureUnavailable(why)
+                continue
+            if kind == "video":
+                items, span = media.iter_frames(media_info.path, mopts), 1.0 / mopts.sample_fps
+            else:
+                items, span = media.iter_audio(media_info.path, mopts), 0.0
+            coverage = resolver.run_stream(kind, names, items, progress, media_info.duration_s, span)
+            warning = coverage.shortfall_warning(media_info.duration_s)
+            if warning:
+                env.warn(warning)
+
+    @staticmethod
+    def _requested(resolver: FeatureResolver, name: str) -> Any:
+        try:
+            return resolver.get(name)
+        except FeatureUnavailable as e:
+            cause = e.__cause__
+            if isinstance(cause, InterviewGuardError):
+                raise cause from None
+            raise InputError(e.reason) from None
 
     def _run_check(self, cls: type, ctx: CaseContext) -> list[Signal]:
         try:
@@ -327,7 +259,7 @@ class Analyzer:
         # every declared signal appears once, so a reviewer sees what was covered
         return produced + [skipped(cls.name, s, "not evaluated for this case") for s in cls.signals if s not in seen]
 
-    def _runtime_info(self, env: FeatureEnv, timer: _Timer) -> RuntimeInfo:
+    def _runtime_info(self, env: FeatureEnv, timer: CaseTimer) -> RuntimeInfo:
         models = []
         loaded_from = {r.model: r.path for r in self.runtime.records()}
         for name, provider in sorted(env.models_used.items()):
@@ -339,7 +271,7 @@ class Analyzer:
             models.append(ModelUse(name=name, path=path, sha256=digest, provider=provider))
         return RuntimeInfo(device=self.runtime.device_used, providers=tuple(self.runtime.providers),
                            models=tuple(models), versions=versions(), timings_s=dict(timer.timings),
-                           warnings=tuple(self.runtime.warnings))
+                           warnings=tuple(env.warnings))
 
     def _file_digest(self, path: str) -> str:
         key = (path, Path(path).stat().st_mtime_ns) if Path(path).is_file() else None
@@ -363,8 +295,6 @@ class Analyzer:
 
 
 def _with_warning(report: RiskReport, warning: str) -> RiskReport:
-    from dataclasses import replace
-
     return replace(report, runtime=replace(report.runtime, warnings=report.runtime.warnings + (warning,)))
 
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:  # numpy is only needed for type hints here
     import numpy as np
 
 SCHEMA_VERSION = "1.0"
+# A signal that does not state its confidence claims full confidence (``checks.base.signal`` agrees).
+DEFAULT_CONFIDENCE = 1.0
 
 SignalStatus = Literal["ok", "flag", "error", "skipped"]
 SIGNAL_STATUSES: tuple[str, ...] = ("ok", "flag", "error", "skipped")
@@ -108,6 +110,21 @@ class Transcript:
         return " ".join(s.text.strip() for s in self.segments).strip()
 
 
+# --------------------------------------------------------------------------- links
+@dataclass(frozen=True)
+class Link:
+    """A value that can tie this case to other candidates in the store.
+
+    kind: face_embedding, voice_embedding, ip, device_id, account_id, document_number,
+    email, phone, payout_account, profile_link, resume_fingerprint, resume_text.
+    ``value`` is a string, or a list of floats for embeddings.
+    """
+
+    kind: str
+    value: object
+    source: str = ""
+
+
 # --------------------------------------------------------------------------- signals
 @dataclass(frozen=True)
 class Evidence:
@@ -142,7 +159,7 @@ class Signal:
     name: str
     status: SignalStatus
     score: float = 0.0
-    confidence: float = 0.0
+    confidence: float = DEFAULT_CONFIDENCE
     summary: str = ""
     evidence: tuple[Evidence, ...] = ()
     details: Mapping[str, JSONValue] = field(default_factory=dict)
@@ -164,7 +181,7 @@ class Signal:
     @classmethod
     def from_dict(cls, d: Mapping) -> "Signal":
         return cls(check=d["check"], name=d["name"], status=d["status"], score=d.get("score", 0.0),
-                   confidence=d.get("confidence", 0.0), summary=d.get("summary", ""),
+                   confidence=d.get("confidence", DEFAULT_CONFIDENCE), summary=d.get("summary", ""),
                    evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
                    details=dict(d.get("details", {})))
 
@@ -303,6 +320,8 @@ class RiskReport:
     runtime: RuntimeInfo
     transcript: Transcript | None = None
     schema_version: str = SCHEMA_VERSION
+    # Feature values a caller asked ``Analyzer.run`` for (e.g. the parsed ID document); not serialised.
+    features: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def signal(self, name: str) -> Signal | None:
         return next((s for s in self.signals if s.name == name), None)

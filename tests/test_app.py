@@ -67,11 +67,11 @@ class FakeAnalyzer:
         self.progress_seen = []
         FakeAnalyzer.instances.append(self)
 
-    def analyze(self, inputs):
+    def run(self, inputs, progress=None):
         self.threads.add(threading.get_ident())
         self.calls.append(inputs)
-        self.progress_seen.append(self.progress is not None)
-        self.progress("video", 0.5, "t=1.0s")
+        self.progress_seen.append(progress is not None)
+        progress("video", 0.5, "t=1.0s")
         if self.fail_with is not None:
             exc, self.fail_with = self.fail_with, None
             raise exc

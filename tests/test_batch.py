@@ -6,6 +6,7 @@ import json
 import pytest
 
 from interview_guard import batch
+from interview_guard.config import AnalyzerConfig
 from interview_guard.errors import InputError
 from interview_guard.types import (CaseInfo, RiskAssessment, RiskReport, RuntimeInfo)
 
@@ -13,8 +14,9 @@ from interview_guard.types import (CaseInfo, RiskAssessment, RiskReport, Runtime
 class FakeAnalyzer:
     def __init__(self, calls):
         self.calls = calls
+        self.config = AnalyzerConfig(store_path=None)
 
-    def analyze(self, inputs):
+    def run(self, inputs):
         self.calls.append(inputs.case_id)
         if inputs.case_id == "bad":
             raise InputError("media is not a video")

@@ -130,14 +130,14 @@ def test_resume_claims_feed_the_claims_feature(tmp_path):
     """inputs_features merges the resume-derived claims (claims file fields win)."""
     from interview_guard.config import AnalyzerConfig
     from interview_guard.features import FeatureEnv, registry
-    from interview_guard.pipeline import FeatureResolver, _Timer
+    from interview_guard.resolver import CaseTimer, FeatureResolver
     from interview_guard.types import CaseInputs
 
     claims = tmp_path / "claims.toml"
     claims.write_text('name = "Taro Yamada"\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
     inputs = CaseInputs(resume=ROOT / "samples" / "case" / "resume.json", claims=claims)
     env = FeatureEnv(config=AnalyzerConfig(store_path=None), runtime=None, models=None, inputs=inputs)
-    merged = FeatureResolver(env, registry(), _Timer()).get("claims")
+    merged = FeatureResolver(env, registry(), CaseTimer()).get("claims")
     assert merged.timezone == "Asia/Tokyo" and merged.country == "JP" and merged.language("ja").level == "native"
 
 

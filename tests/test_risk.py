@@ -9,8 +9,8 @@ import pytest
 
 from interview_guard.checks.base import errored, flag, ok, skipped
 from interview_guard.errors import InputError
-from interview_guard.risk import (GUARDRAIL_CONTEXT_ONLY, KNOWN_SIGNALS, NOTE, Policy, fuse, level_for,
-                                  load_policy, parse_policy, select_followups, sigmoid)
+from interview_guard.risk import (GUARDRAIL_CONTEXT_ONLY, NOTE, Policy, fuse, level_for,
+                                  known_signals, load_policy, parse_policy, select_followups, sigmoid)
 from interview_guard.risk.policy import policy_from_mapping
 
 CONTEXT = ("speech.fluency_claim_consistency", "network.anonymizer", "network.location_claim",
@@ -47,17 +47,16 @@ def test_default_policy_loads_with_version_and_every_signal_weighted():
     p = load_policy()
     assert p.version == "2026.11-1"
     assert p.source == "builtin"
-    assert set(KNOWN_SIGNALS) <= set(p.weights), set(KNOWN_SIGNALS) - set(p.weights)
+    assert set(known_signals()) <= set(p.weights), set(known_signals()) - set(p.weights)
     assert GUARDRAIL_CONTEXT_ONLY == set(CONTEXT)
     assert GUARDRAIL_CONTEXT_ONLY <= p.context_only
     assert 0 < p.review_threshold < p.high_threshold < 1
-    assert p.fluency_enabled is True
     assert p.max_followups == 6
 
 
 def test_default_policy_has_a_question_for_every_signal_that_can_be_adverse():
     p = load_policy()
-    missing = [n for n in KNOWN_SIGNALS if p.weight(n) > 0 and not p.questions(n)]
+    missing = [n for n in known_signals() if p.weight(n) > 0 and not p.questions(n)]
     assert missing == []
     assert "Please turn your camera on and hold your ID next to your face." in p.questions("face.identity_consistency")
     assert any("remote-desktop" in q for q in p.questions("network.remote_access"))
@@ -206,9 +205,6 @@ def test_fluency_alone_is_low_or_review_and_switch_removes_it():
     assert off.level == "low"
     assert off.reasons == ()
     assert fu_off == []
-    policy_off, _ = fuse([sig], make_policy(weights={"speech.fluency_claim_consistency": 30.0},
-                                            fluency_enabled=False))
-    assert policy_off.score == pytest.approx(sigmoid(-3.0))
     dflt, _ = fuse([sig], load_policy())
     assert dflt.level in ("low", "review")
 
@@ -269,7 +265,7 @@ def test_followups_at_most_six():
     ({"weights": {"Face Presence": 1.0}}, "is not a signal name"),
     ({"prior": "low"}, "prior must be a number"),
     ({"prior": float("nan")}, "prior must be finite"),
-    ({"fluency_enabled": "yes"}, "fluency_enabled must be true or false"),
+    ({"fluency_enabled": False}, "fluency_enabled is no longer a policy key"),
     ({"max_followups": -1}, "max_followups must be a whole number"),
     ({"context_only": ["speech.fluency_claim_consistency"]}, "context_only must keep"),
     ({"context_only": "network.anonymizer"}, "context_only must be a list"),
@@ -317,3 +313,12 @@ def test_policy_is_immutable():
     p = load_policy()
     with pytest.raises(TypeError):
         p.weights["face.presence"] = 9.0  # type: ignore[index]
+
+
+def test_policy_and_registry_name_the_same_signals():
+    """The registry is the one source of names: the built-in policy weighs exactly the signals
+    the registered checks emit, no more (a stale name) and no fewer (an unweighted signal)."""
+    p = load_policy()
+    assert set(p.weights) == set(known_signals())
+    assert set(p.context_only) <= set(known_signals())
+    assert set(p.followups) <= set(known_signals())

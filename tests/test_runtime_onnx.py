@@ -71,7 +71,7 @@ def test_session_that_falls_back_to_cpu_is_recorded(providers, model_file, fake_
     runtime.session("sface", model_file)
     assert asked == [[CUDA, CPU]]
     assert runtime.device_used == "cpu"
-    assert len(runtime.warnings) == 1 and "asked for CUDAExecutionProvider" in runtime.warnings[0]
+    assert "asked for CUDAExecutionProvider" in runtime.fallback_warning("sface")
     (record,) = runtime.records()
     assert record.fell_back and record.used == (CPU,) and record.requested == (CUDA, CPU)
 
@@ -81,7 +81,7 @@ def test_session_on_cuda_is_not_a_fallback(providers, model_file, fake_session_c
     runtime = OnnxRuntime("auto", session_factory=lambda p, prov, o: fake_session_cls(
         lambda f: [], providers=(CUDA, CPU)))
     runtime.session("sface", model_file)
-    assert runtime.device_used == "cuda" and runtime.warnings == []
+    assert runtime.device_used == "cuda" and runtime.fallback_warning("sface") is None
     assert not runtime.records()[0].fell_back
 
 
@@ -137,7 +137,7 @@ def test_real_cpu_sessions_for_yunet_and_sface(models_ready):
     assert [i.name for i in sface.get_inputs()] == ["data"]  # the transform removed the weight inputs
     (emb,) = sface.run(None, {"data": np.zeros((1, 3, 112, 112), np.float32)})
     assert emb.shape == (1, 128) and np.isfinite(emb).all()
-    assert sface.get_providers()[0] == CPU and runtime.device_used == "cpu" and runtime.warnings == []
+    assert sface.get_providers()[0] == CPU and runtime.device_used == "cpu" and runtime.device_warnings == ()
     runtime.close()
 
 
@@ -145,5 +145,5 @@ def test_cuda_request_without_cuda_is_recorded_as_a_warning(monkeypatch):
     monkeypatch.setattr(rt, "available_providers", lambda: ["CPUExecutionProvider"])
     runtime = OnnxRuntime("cuda")
     assert runtime.providers == ["CPUExecutionProvider"] and runtime.device_used == "cpu"
-    assert any("device=cuda requested" in w for w in runtime.warnings)
-    assert not OnnxRuntime("auto").warnings  # auto falling back to CPU is not a surprise
+    assert any("device=cuda requested" in w for w in runtime.device_warnings)
+    assert not OnnxRuntime("auto").device_warnings  # auto falling back to CPU is not a surprise

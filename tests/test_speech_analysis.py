@@ -290,7 +290,7 @@ def test_language_signal():
 
 def test_transcribe_command(tmp_path, monkeypatch, capsys):
     from interview_guard import cli
-    import interview_guard.speech.transcribe as tmod
+    import interview_guard.services as tmod
 
     t = Transcript("en", (Segment(1.0, 2.5, " Hello there.", (Word(1.0, 1.5, " Hello", 0.9),), -0.2, 0.01),),
                    language_probability=0.98, duration_s=3.0)

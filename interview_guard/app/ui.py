@@ -47,8 +47,9 @@ SAMPLE_FILES = {"id_image": "specimen_id.png", "resume": "resume.json", "network
                 "claims": "claims.toml", "endpoints": "endpoints.csv", "accounts": "accounts.csv",
                 "reviews": "reviews.csv", "messages": "messages.csv"}
 # The analyze endpoint's inputs, in order (gradio_client passes them positionally or by name).
-INPUT_ROLES = ("media", "id_image", "resume", "network_log", "claims", "candidate_id",
-               "endpoints", "accounts", "reviews", "messages", "interviewer_sample")
+# The first six are the form's main fields; the rest follow CaseInputs.FILE_FIELDS (the one role list).
+_LEADING_ROLES = ("media", "id_image", "resume", "network_log", "claims", "candidate_id")
+INPUT_ROLES = _LEADING_ROLES + tuple(f for f in CaseInputs.FILE_FIELDS if f not in _LEADING_ROLES)
 _KEEP_REPORT_DIRS = 8
 _FILE_H = 130  # px: compact upload boxes so the whole form fits one screen
 # pipeline stage -> (start, end) of its share of the overall progress bar
@@ -93,13 +94,7 @@ class AnalyzerHost:
     def _run(self, inputs: CaseInputs, progress) -> RiskReport:
         if self._analyzer is None:
             self._analyzer = self._factory()
-        analyzer = self._analyzer
-        previous = getattr(analyzer, "progress", None)
-        analyzer.progress = progress
-        try:
-            return analyzer.analyze(inputs)
-        finally:
-            analyzer.progress = previous
+        return self._analyzer.run(inputs, progress=progress)
 
     def new_dir(self, prefix: str) -> Path:
         """A fresh folder under the app's temp dir; old report folders are pruned (privacy)."""

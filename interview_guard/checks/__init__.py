@@ -1,14 +1,21 @@
-"""Check registry. Each family module registers its checks with ``@register_check``;
-``CHECK_MODULES`` lists them and is imported lazily (no import-time side effects here)."""
+"""Check registry: the one place check and signal names come from.
+
+Each family module registers its checks with ``@register_check``; ``CHECK_MODULES`` lists them
+and is imported lazily (no import-time side effects here). Naming rule, enforced at
+registration: a check that emits one signal is named after that signal
+(``network.anonymizer``); a check that emits several is named after their common family
+(``face`` for ``face.presence``, ``face.multiple_people``, ...). Signal names are
+``family.name`` in lower case. The policy, the CLI's ``--checks``, the app's lists and the
+services' subsets are all derived from this registry.
+"""
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import Mapping
+import re
+from typing import Iterable, Mapping
 
+from ..errors import InputError
+from ..features import import_modules
 from .base import CaseContext, Check, Link, errored, flag, ok, signal, skipped
-
-logger = logging.getLogger(__name__)
 
 CHECK_MODULES: tuple[str, ...] = (
     "interview_guard.checks.face",
@@ -20,15 +27,36 @@ CHECK_MODULES: tuple[str, ...] = (
     "interview_guard.checks.resume",
 )
 
+SIGNAL_NAME = re.compile(r"^[a-z]+\.[a-z_]+$")
+
 _CHECKS: dict[str, type] = {}
 _LOADED = False
 _IMPORT_ERRORS: dict[str, str] = {}
+
+
+def expected_check_name(signals: Iterable[str]) -> str:
+    """The name the naming rule gives a check that emits ``signals``."""
+    names = tuple(signals)
+    if not names:
+        raise TypeError("a check must declare at least one signal")
+    for s in names:
+        if not SIGNAL_NAME.match(s):
+            raise TypeError(f"signal name {s!r} is not 'family.name' in lower case")
+    if len(names) == 1:
+        return names[0]
+    families = {s.split(".", 1)[0] for s in names}
+    if len(families) != 1:
+        raise TypeError(f"a check emitting several signals must keep to one family, got {sorted(families)}")
+    return families.pop()
 
 
 def register_check(cls: type) -> type:
     for attr in ("name", "needs", "signals", "run"):
         if not hasattr(cls, attr):
             raise TypeError(f"check {cls.__name__} lacks {attr!r}")
+    expected = expected_check_name(cls.signals)
+    if cls.name != expected:
+        raise TypeError(f"check {cls.__name__} is named {cls.name!r}; the naming rule says {expected!r}")
     if cls.name in _CHECKS and _CHECKS[cls.name] is not cls:
         raise ValueError(f"check {cls.name!r} is registered twice")
     _CHECKS[cls.name] = cls
@@ -39,17 +67,7 @@ def load_check_modules() -> None:
     global _LOADED
     if _LOADED:
         return
-    for mod in CHECK_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name and mod.startswith(e.name):  # family not written yet
-                continue
-            _IMPORT_ERRORS[mod] = str(e)
-            logger.warning("check module %s failed to import: %s", mod, e)
-        except Exception as e:
-            _IMPORT_ERRORS[mod] = f"{type(e).__name__}: {e}"
-            logger.warning("check module %s failed to import: %s", mod, e)
+    _IMPORT_ERRORS.update(import_modules(CHECK_MODULES))
     _LOADED = True
 
 
@@ -62,5 +80,55 @@ def import_errors() -> Mapping[str, str]:
     return dict(_IMPORT_ERRORS)
 
 
+def wants(cls: type) -> frozenset[str]:
+    """Features a check uses when they are available (``ctx.optional``), declared as ``wants``."""
+    return frozenset(getattr(cls, "wants", frozenset()))
+
+
+def signal_names(checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+    """Every signal name the registered checks can emit, sorted."""
+    checks = registered_checks() if checks is None else checks
+    return tuple(sorted({s for cls in checks.values() for s in cls.signals}))
+
+
+def families(checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+    return tuple(sorted({s.split(".", 1)[0] for s in signal_names(checks)}))
+
+
+def checks_in_families(*family_names: str, checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+    """Names of the checks whose signals belong to ``family_names`` (e.g. ``"document"``)."""
+    checks = registered_checks() if checks is None else checks
+    wanted = set(family_names)
+    return tuple(sorted(n for n, cls in checks.items() if {s.split(".", 1)[0] for s in cls.signals} & wanted))
+
+
+def resolve_check_names(names: Iterable[str], checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+    """Map what a user may type — a check name, a signal name or a family — to check names.
+
+    Unknown names raise InputError (exit 2) listing what is known."""
+    checks = registered_checks() if checks is None else checks
+    by_signal = {s: n for n, cls in checks.items() for s in cls.signals}
+    out: list[str] = []
+    unknown: list[str] = []
+    for raw in names:
+        name = raw.strip().lower()
+        if not name:
+            continue
+        if name in checks:
+            found = [name]
+        elif name in by_signal:
+            found = [by_signal[name]]
+        else:
+            found = list(checks_in_families(name, checks=checks))
+        if not found:
+            unknown.append(raw)
+        out.extend(n for n in found if n not in out)
+    if unknown:
+        raise InputError(f"unknown check(s): {', '.join(unknown)}; known checks: {', '.join(sorted(checks))} "
+                         f"(a family such as {', '.join(families(checks))} selects all of its checks)")
+    return tuple(out)
+
+
 __all__ = ["CaseContext", "Check", "Link", "register_check", "registered_checks", "signal", "ok",
-           "flag", "skipped", "errored", "load_check_modules", "import_errors"]
+           "flag", "skipped", "errored", "load_check_modules", "import_errors", "wants", "signal_names",
+           "families", "checks_in_families", "resolve_check_names", "expected_check_name"]

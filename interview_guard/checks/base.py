@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Protocol
 
-from ..features import FeatureUnavailable
-from ..types import Evidence, Signal
+from ..errors import FeatureUnavailable
+from ..types import DEFAULT_CONFIDENCE, Evidence, Link, Signal
+from ..util import data_uri
 
 if TYPE_CHECKING:
     from ..claims import Claims
@@ -25,18 +26,19 @@ class Check(Protocol):
     def run(self, ctx: "CaseContext") -> list[Signal]: ...
 
 
-@dataclass(frozen=True)
-class Link:
-    """A value that can tie this case to other candidates in the store.
+class ThumbnailBudget:
+    """Frame thumbnails embedded as evidence for one case, honouring ReportOptions
+    (on / off, at most ``max_thumbnails`` for the whole report, shared by every check)."""
 
-    kind: face_embedding, voice_embedding, ip, device_id, account_id, document_number,
-    email, phone, payout_account, profile_link, resume_fingerprint, resume_text.
-    ``value`` is a string, or a list of floats for embeddings.
-    """
+    def __init__(self, enabled: bool, limit: int) -> None:
+        self.enabled = enabled
+        self.left = max(0, int(limit))
 
-    kind: str
-    value: Any
-    source: str = ""
+    def ref(self, jpeg: bytes | None) -> str | None:
+        if not self.enabled or not jpeg or self.left <= 0:
+            return None
+        self.left -= 1
+        return data_uri(jpeg)
 
 
 @dataclass
@@ -50,6 +52,13 @@ class CaseContext:
     _get: Callable[[str], Any]
     store: "Store | None" = None
     links: list[Link] = field(default_factory=list)
+    thumbnails: ThumbnailBudget | None = None
+
+    def thumbnail(self, jpeg: bytes | None) -> str | None:
+        """A data URI for a frame thumbnail, or None when the report options say no (more)."""
+        if self.thumbnails is None:
+            self.thumbnails = ThumbnailBudget(bool(self.config.report.thumbnails), self.config.report.max_thumbnails)
+        return self.thumbnails.ref(jpeg)
 
     def feature(self, name: str) -> Any:
         """The value of feature ``name``; raises FeatureUnavailable (-> skipped / error)."""
@@ -78,7 +87,7 @@ class CaseContext:
         self.links.append(Link(kind, value, source))
 
 
-def signal(check: str, name: str, status: str, *, score: float = 0.0, confidence: float = 1.0,
+def signal(check: str, name: str, status: str, *, score: float = 0.0, confidence: float = DEFAULT_CONFIDENCE,
            summary: str = "", evidence: Iterable[Evidence] = (),
            details: Mapping[str, Any] | None = None) -> Signal:
     score = min(1.0, max(0.0, float(score)))

@@ -52,7 +52,7 @@ def _emit(check: str, name: str, ctx: CaseContext, score: float, confidence: flo
 # --------------------------------------------------------------------------- presentation attack
 @register_check
 class PresentationAttackCheck:
-    name = "liveness_presentation"
+    name = "liveness.presentation_attack"
     needs = frozenset({"fas_scores", "screen_cues"})
     signals = ("liveness.presentation_attack",)
 
@@ -112,7 +112,7 @@ def _median(values: Iterable[float]) -> float:
 # --------------------------------------------------------------------------- face swap
 @register_check
 class FaceSwapCheck:
-    name = "deepfake_face_swap"
+    name = "deepfake.face_swap"
     needs = frozenset({"blend_boundary"})
     signals = ("deepfake.face_swap",)
 
@@ -143,7 +143,7 @@ class FaceSwapCheck:
 # --------------------------------------------------------------------------- temporal
 @register_check
 class TemporalArtifactsCheck:
-    name = "deepfake_temporal"
+    name = "deepfake.temporal_artifacts"
     needs = frozenset({"temporal_artifacts"})
     signals = ("deepfake.temporal_artifacts",)
 
@@ -165,7 +165,7 @@ class TemporalArtifactsCheck:
 # --------------------------------------------------------------------------- lip sync
 @register_check
 class LipSyncCheck:
-    name = "deepfake_lip_sync"
+    name = "deepfake.lip_sync"
     needs = frozenset({"lip_sync"})
     signals = ("deepfake.lip_sync",)
 
@@ -194,7 +194,7 @@ class LipSyncCheck:
 # --------------------------------------------------------------------------- challenges
 @register_check
 class ChallengeResponseCheck:
-    name = "liveness_challenge"
+    name = "liveness.challenge_response"
     needs = frozenset({"challenge_moments"})
     signals = ("liveness.challenge_response",)
 
@@ -226,7 +226,7 @@ class ChallengeResponseCheck:
 # --------------------------------------------------------------------------- external model
 @register_check
 class ExternalModelCheck:
-    name = "deepfake_external"
+    name = "deepfake.external_model"
     needs = frozenset({"external_model_scores"})
     signals = ("deepfake.external_model",)
 
@@ -251,7 +251,7 @@ class ExternalModelCheck:
 # --------------------------------------------------------------------------- synthetic voice
 @register_check
 class SyntheticVoiceCheck:
-    name = "voice_synthetic"
+    name = "voice.synthetic"
     needs = frozenset({"synthetic_voice"})
     signals = ("voice.synthetic",)
 

@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> Output:
 
     cfg = load_config(args)
     if args.checks:
-        cfg = replace(cfg, checks=tuple(c.strip() for c in args.checks.split(",") if c.strip()))
+        from ..checks import resolve_check_names
+
+        cfg = replace(cfg, checks=resolve_check_names(args.checks.split(",")))  # unknown name: exit 2
     inputs = CaseInputs(
         media=Path(args.media) if args.media else None,
         id_image=Path(args.id_image) if args.id_image else None,
@@ -60,12 +62,12 @@ def run(args: argparse.Namespace) -> Output:
         raise InputError("nothing to analyze: give a recording or at least one of --id-image, --resume, "
                          "--network-log, --accounts, --messages, --claims")
     with Analyzer(cfg, use_store=not args.no_store, progress=_progress if args.verbose else None) as analyzer:
-        report = analyzer.analyze(inputs)
+        report = analyzer.run(inputs)
     text_lines = [f"risk: {report.risk.level} (score {report.risk.score:.2f}) — verification needed, not a verdict"]
     if args.out:
         from ..report import write_reports
 
-        paths = write_reports(report, Path(args.out))
+        paths = write_reports(report, Path(args.out), cfg.report)
         text_lines.append(f"wrote {paths.json} and {paths.html}")
     for s in report.signals:
         if s.status in ("flag", "error"):

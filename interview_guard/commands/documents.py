@@ -63,7 +63,7 @@ def _signal_lines(signals) -> list[str]:
 
 
 def run_id(args: argparse.Namespace) -> Output:
-    from ..documents.api import check_id
+    from ..services import check_id
 
     with _store(args.store) as store:
         result = check_id(args.image, load_config(args), store=store, candidate_id=args.candidate)
@@ -76,7 +76,7 @@ def run_id(args: argparse.Namespace) -> Output:
 
 
 def run_resume(args: argparse.Namespace) -> Output:
-    from ..documents.api import check_resume
+    from ..services import check_resume
 
     with _store(args.store) as store:
         result = check_resume(args.file, load_config(args), store=store, candidate_id=args.candidate)

@@ -27,7 +27,7 @@ def _usage(args: argparse.Namespace) -> Output:
 
 def compare(args: argparse.Namespace) -> Output:
     from ..config import replace
-    from ..vision.compare import compare_images
+    from ..services import compare_faces
 
     cfg = load_config(args)
     if args.threshold is not None:
@@ -36,7 +36,7 @@ def compare(args: argparse.Namespace) -> Output:
 
             raise InputError(f"--threshold must be a cosine in [-1, 1], got {args.threshold}")
         cfg = replace(cfg, face=replace(cfg.face, match_threshold=args.threshold))
-    res = compare_images(args.image_a, args.image_b, cfg)
+    res = compare_faces(args.image_a, args.image_b, cfg)
     verdict = "same person" if res.same_person else "different people"
     text = (f"{verdict}: similarity {res.similarity:.3f} (threshold {res.threshold:.3f}); "
             f"faces found: {res.faces[0]} in A, {res.faces[1]} in B (largest used) — verification needed")

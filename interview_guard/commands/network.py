@@ -6,12 +6,6 @@ from pathlib import Path
 
 from ..cli import Output, load_config
 
-NETWORK_CHECKS = ("network.anonymizer", "network.location_claim", "network.timezone_claim", "network.ip_churn",
-                  "network.shared_ip", "network.remote_access", "network.long_sessions", "account.profile_changes",
-                  "account.payout_mismatch", "account.shared_identity_document", "account.review_collusion",
-                  "account.multi_operator", "messages.payment_and_offplatform")
-
-
 def register(sub) -> None:
     p = sub.add_parser("check-network", help="network, device and account signals from logs (no recording needed)")
     p.add_argument("events", nargs="?", help="network / login events: CSV, JSON Lines, or a Zoom / Teams participant report")
@@ -33,8 +27,7 @@ def run(args: argparse.Namespace) -> Output:
     from dataclasses import replace as dc_replace
 
     from ..config import replace
-    from ..errors import InputError
-    from ..pipeline import Analyzer
+    from ..services import check_network
     from ..types import CaseInputs
 
     cfg = load_config(args)
@@ -43,15 +36,11 @@ def run(args: argparse.Namespace) -> Output:
         net = dc_replace(net, maxmind_dir=args.maxmind_dir)
     if args.tz:
         net = dc_replace(net, participant_report_tz=args.tz)
-    cfg = replace(cfg, network=net, checks=NETWORK_CHECKS)
+    cfg = replace(cfg, network=net)
     inputs = CaseInputs(network_log=_path(args.events), endpoints=_path(args.endpoints), accounts=_path(args.accounts),
                         reviews=_path(args.reviews), messages=_path(args.messages), claims=_path(args.claims),
                         candidate_id=args.candidate, case_id=args.case)
-    if not inputs.files():
-        raise InputError("nothing to check: give an events file or at least one of --endpoints, --accounts, "
-                         "--reviews, --messages")
-    with Analyzer(cfg, use_store=args.store) as analyzer:
-        report = analyzer.analyze(inputs)
+    report = check_network(inputs, cfg, use_store=args.store)
     data = {"signals": [s.to_dict() for s in report.signals], "risk": report.risk.to_dict(),
             "case": report.case.to_dict(), "inputs": [i.to_dict() for i in report.inputs],
             "runtime": report.runtime.to_dict()}

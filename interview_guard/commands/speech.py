@@ -23,7 +23,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> Output:
     from ..config import replace
     from ..errors import InputError
-    from ..speech.transcribe import transcribe
+    from ..services import transcribe
     from ..types import transcript_to_dict
 
     cfg = load_config(args)

@@ -62,9 +62,14 @@ def group_signals(signals: Sequence["Signal"]) -> list[tuple[str, list["Signal"]
 
 
 def render_html(report: "RiskReport", options: "ReportOptions | None" = None) -> str:
-    """The whole report as one HTML document (str)."""
-    thumbs_on = True if options is None else bool(options.thumbnails)
-    budget = [10**9 if options is None else max(0, int(options.max_thumbnails))]
+    """The whole report as one HTML document (str). Without ``options``, the defaults of
+    ReportOptions apply (a bounded number of thumbnails), never "unlimited"."""
+    if options is None:
+        from ..config import ReportOptions
+
+        options = ReportOptions()
+    thumbs_on = bool(options.thumbnails)
+    budget = [max(0, int(options.max_thumbnails))]
     case = report.case
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -75,7 +80,7 @@ def render_html(report: "RiskReport", options: "ReportOptions | None" = None) ->
         '<meta name="referrer" content="no-referrer">',
         f"<title>Case {e(case.case_id)} · interview-guard review</title>",
         f"<style>{CSS}</style>", "</head>", "<body>",
-        _header(report), "<main>", _risk(report), _coverage(report.signals),
+        _header(report), "<main>", _risk(report), _notices(report), _coverage(report.signals),
         _timeline(report), _signals(report.signals, thumbs_on, budget), _followups(report),
         _transcript(report), _provenance(report),
         f'<footer>interview-guard report · schema {e(report.schema_version)} · {e(REVIEW_SENTENCE)}</footer>',
@@ -85,6 +90,16 @@ def render_html(report: "RiskReport", options: "ReportOptions | None" = None) ->
 
 
 # ---------------------------------------------------------------------------- sections
+def _notices(report: "RiskReport") -> str:
+    """Runtime warnings up front: a recording cut short or a check that could not load changes
+    what the signals below can be trusted to cover."""
+    if not report.runtime.warnings:
+        return ""
+    items = "".join(f"<li>{e(w)}</li>" for w in report.runtime.warnings)
+    return (f'<section class="card" id="notices" style="border-left:4px solid #b45309">'
+            f"<h2>Read first: limits of this analysis</h2><ul>{items}</ul></section>")
+
+
 def _header(report: "RiskReport") -> str:
     c = report.case
     items = [("Case", c.case_id), ("Candidate", c.candidate_id or "not given"), ("Analyst", c.analyst),

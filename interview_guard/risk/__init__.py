@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .followups import select_followups
 from .fusion import NOTE, Contribution, contributions, fuse, level_for, sigmoid
-from .policy import GUARDRAIL_CONTEXT_ONLY, KNOWN_SIGNALS, Policy, load_policy, parse_policy
+from .policy import GUARDRAIL_CONTEXT_ONLY, Policy, known_signals, load_policy, parse_policy
 
 __all__ = ["Policy", "load_policy", "parse_policy", "fuse", "contributions", "Contribution",
-           "select_followups", "level_for", "sigmoid", "NOTE", "KNOWN_SIGNALS", "GUARDRAIL_CONTEXT_ONLY"]
+           "select_followups", "level_for", "sigmoid", "NOTE", "known_signals", "GUARDRAIL_CONTEXT_ONLY"]

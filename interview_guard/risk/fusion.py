@@ -43,13 +43,12 @@ def sigmoid(x: float) -> float:
 def contributions(signals: Iterable[Signal], policy: Policy, *,
                   fluency_enabled: bool = True) -> list[Contribution]:
     """Flagged signals that count, largest contribution first (ties keep input order)."""
-    use_fluency = fluency_enabled and policy.fluency_enabled
     out: list[Contribution] = []
     for s in signals:
         if s.status != "flag":
             continue
-        if s.name == FLUENCY_SIGNAL and not use_fluency:
-            continue  # switched off by policy or config: not risk, not a reason, no question
+        if s.name == FLUENCY_SIGNAL and not fluency_enabled:
+            continue  # switched off in the config ([risk] fluency_enabled): not risk, not a reason, no question
         w = policy.weight(s.name)
         out.append(Contribution(signal=s, weight=w, value=w * float(s.score) * float(s.confidence),
                                 context_only=policy.is_context_only(s.name)))

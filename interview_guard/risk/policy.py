@@ -22,22 +22,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_POLICY_RESOURCE = "default_policy.toml"
 
-# Stable signal names from DESIGN.md; the default policy gives each one a weight.
-KNOWN_SIGNALS: tuple[str, ...] = (
-    "face.presence", "face.multiple_people", "face.identity_consistency", "face.id_photo_match",
-    "face.cross_interview",
-    "liveness.presentation_attack", "liveness.challenge_response", "deepfake.face_swap",
-    "deepfake.temporal_artifacts", "deepfake.lip_sync", "deepfake.external_model", "voice.synthetic",
-    "speech.transcript", "speech.language_mismatch", "speech.fluency_claim_consistency",
-    "speech.speaker_consistency", "speech.answer_latency",
-    "network.anonymizer", "network.location_claim", "network.timezone_claim", "network.ip_churn",
-    "network.shared_ip", "network.remote_access", "network.long_sessions",
-    "account.profile_changes", "account.payout_mismatch", "account.shared_identity_document",
-    "account.review_collusion", "account.multi_operator", "messages.payment_and_offplatform",
-    "document.mrz", "document.viz_mrz_consistency", "document.expiry", "document.photo_integrity",
-    "document.duplicate",
-    "resume.timeline", "resume.claim_consistency", "resume.template_reuse", "resume.contact_reuse",
-)
+def known_signals() -> tuple[str, ...]:
+    """Every signal name a registered check can emit: the registry is the one source of names."""
+    from ..checks import signal_names
+
+    return signal_names()
+
 
 FLUENCY_SIGNAL = "speech.fluency_claim_consistency"
 
@@ -47,7 +37,7 @@ GUARDRAIL_CONTEXT_ONLY: frozenset[str] = frozenset({
     "speech.answer_latency",
 })
 
-_TOP_KEYS = {"version", "description", "prior", "default_weight", "fluency_enabled", "max_reasons",
+_TOP_KEYS = {"version", "description", "prior", "default_weight", "max_reasons",
              "max_followups", "context_only", "thresholds", "weights", "followups"}
 _THRESHOLD_KEYS = {"review", "high"}
 _SIGNAL_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -65,7 +55,6 @@ class Policy:
     context_only: frozenset[str]
     followups: Mapping[str, tuple[str, ...]]
     default_weight: float = 1.0
-    fluency_enabled: bool = True
     max_reasons: int = 5
     max_followups: int = 6
     description: str = ""
@@ -108,6 +97,9 @@ def parse_policy(text: str, *, source: str = "<string>") -> Policy:
 
 def policy_from_mapping(data: Mapping[str, Any], *, source: str = "<mapping>") -> Policy:
     where = f"policy {source}"
+    if "fluency_enabled" in data:  # one switch for fluency: the config's [risk] table
+        raise InputError(f"{where}: fluency_enabled is no longer a policy key; set fluency_enabled = false "
+                         "under [risk] in the analyzer config")
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -125,9 +117,6 @@ def policy_from_mapping(data: Mapping[str, Any], *, source: str = "<mapping>") -
 
     prior = _number(data.get("prior", -3.0), f"{where}: prior")
     default_weight = _number(data.get("default_weight", 1.0), f"{where}: default_weight", minimum=0.0)
-    fluency_enabled = data.get("fluency_enabled", True)
-    if not isinstance(fluency_enabled, bool):
-        raise InputError(f"{where}: fluency_enabled must be true or false")
     max_reasons = _count(data.get("max_reasons", 5), f"{where}: max_reasons")
     max_followups = _count(data.get("max_followups", 6), f"{where}: max_followups")
 
@@ -180,7 +169,7 @@ def policy_from_mapping(data: Mapping[str, Any], *, source: str = "<mapping>") -
     return Policy(version=version.strip(), prior=prior, review_threshold=review, high_threshold=high,
                   weights=MappingProxyType(weights), context_only=context_only,
                   followups=MappingProxyType(followups), default_weight=default_weight,
-                  fluency_enabled=fluency_enabled, max_reasons=max_reasons, max_followups=max_followups,
+                  max_reasons=max_reasons, max_followups=max_followups,
                   description=description, source=source)
 
 
@@ -205,17 +194,5 @@ def _count(value: Any, what: str) -> int:
 def _check_signal_name(name: Any, where: str) -> None:
     if not isinstance(name, str) or not _SIGNAL_NAME.match(name):
         raise InputError(f"{where}: {name!r} is not a signal name (expected family.name)")
-    if name not in KNOWN_SIGNALS and name not in _registered_signal_names():
+    if name not in known_signals():
         raise InputError(f"{where}: unknown signal {name!r} (no check emits it)")
-
-
-def _registered_signal_names() -> frozenset[str]:
-    """Signal names declared by registered checks: lets a policy weigh signals added after v1.
-    Only consulted for names outside KNOWN_SIGNALS, so normal loads import no check modules."""
-    try:
-        from ..checks import registered_checks
-
-        return frozenset(s for cls in registered_checks().values() for s in cls.signals)
-    except Exception as e:  # a broken check module must not hide the policy error
-        logger.debug("could not list registered checks: %s", e)
-        return frozenset()

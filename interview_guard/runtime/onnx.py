@@ -100,10 +100,22 @@ class OnnxRuntime:
         self._records: dict[str, SessionRecord] = {}
         self._injected: dict[str, SessionLike] = {}
         self._lock = threading.Lock()
-        self.warnings: list[str] = []
-        if device == "cuda" and CUDA not in self.providers:
-            self.warnings.append("device=cuda requested but onnxruntime has no CUDAExecutionProvider here; "
-                                 "ONNX models ran on CPU")
+
+    @property
+    def device_warnings(self) -> tuple[str, ...]:
+        """Warnings about the device itself; every case's report repeats them (no per-case state here)."""
+        if self.device == "cuda" and CUDA not in self.providers:
+            return ("device=cuda requested but onnxruntime has no CUDAExecutionProvider here; "
+                    "ONNX models ran on CPU",)
+        return ()
+
+    def fallback_warning(self, model: str) -> str | None:
+        """What to tell a case that used ``model`` when its session did not get the provider asked for."""
+        record = self._records.get(model)
+        if record is None or not record.fell_back:
+            return None
+        return (f"{model}: asked for {record.requested[0]} but the session runs on "
+                f"{record.used[0] if record.used else 'nothing'}")
 
     @property
     def device_used(self) -> str:
@@ -147,10 +159,8 @@ class OnnxRuntime:
             used = tuple(sess.get_providers())
             record = SessionRecord(model, str(path), tuple(self.providers), used)
             if record.fell_back:
-                msg = (f"{model}: asked for {record.requested[0]} but the session runs on "
-                       f"{used[0] if used else 'nothing'}")
-                logger.warning(msg)
-                self.warnings.append(msg)
+                logger.warning("%s: asked for %s but the session runs on %s", model, record.requested[0],
+                               used[0] if used else "nothing")
             self._cache[key] = sess
             self._records[model] = record
             return sess

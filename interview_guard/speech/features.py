@@ -76,7 +76,7 @@ def build_asr(env: FeatureEnv) -> _VadGatedExtractor:
     speech = env.config.speech
     model, name, device = open_model(speech, env.config.device, env.config.threads, env.model_path)
     if env.config.device == "cuda" and device != "cuda":
-        env.runtime.warnings.append(f"device=cuda requested but CTranslate2 has no CUDA device here; "
+        env.warn(f"device=cuda requested but CTranslate2 has no CUDA device here; "
                                     f"Whisper ran on {device}")
     if speech.asr_model in MANIFEST_MODELS:
         env.models_used[speech.asr_model] = f"ctranslate2:{device}"
@@ -180,8 +180,8 @@ def speakers_feature(env: FeatureEnv, get) -> SpeakerAnalysis:
 def fluency_feature(env: FeatureEnv, get):
     from .fluency import FluencyReport, measure
 
-    if not env.config.speech.fluency_enabled:
-        raise FeatureUnavailable("fluency measurement is turned off (speech.fluency_enabled = false)")
+    if not env.config.risk.fluency_enabled:
+        raise FeatureUnavailable("fluency measurement is turned off (risk.fluency_enabled = false)")
     asr = get("asr")
     activity = get("speech_activity")
     profile = get("speech_language")

@@ -28,7 +28,7 @@ from .records import AnalysisSummary, AuditEntry, EmbeddingHit, LinkHit, PurgeRe
 from .vectors import VectorIndex
 
 if TYPE_CHECKING:
-    from ..checks.base import Link
+    from ..types import Link
     from ..types import RiskReport
 
 logger = logging.getLogger(__name__)

@@ -11,6 +11,6 @@ Modules (import what you need; heavy libraries load only when used):
 * ``faces``    FaceAnalyzer: one frame or still image -> faces
 * ``track``    track_identities: quality-weighted clustering -> identities, switches
 * ``features`` the ``faces``, ``face_tracks`` and ``id_face`` features
-* ``compare``  compare_images (``interview-guard faces compare``)
+* faces compare: ``interview_guard.services.compare_faces`` (through the engine)
 * ``synth``    test clips from real photos (jitter, group grids, MP4 via PyAV)
 """

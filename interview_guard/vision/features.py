@@ -181,7 +181,7 @@ def id_face_feature(env: FeatureEnv, get) -> StillFace:
     try:
         faces = analyzer.analyze_still(image)
         if analyzer.yunet_error:
-            env.runtime.warnings.append(f"yunet failed on the ID image, MediaPipe used instead: {analyzer.yunet_error}")
+            env.warn(f"yunet failed on the ID image, MediaPipe used instead: {analyzer.yunet_error}")
     finally:
         analyzer.close()
     faces = [f for f in faces if f.embedding is not None]
