@@ -144,6 +144,15 @@ def _statuses(store, use_stamp: bool) -> tuple[ModelStatus, ...]:
     return tuple(out)
 
 
+def module_load_errors() -> dict[str, str]:
+    """Strict loading: every check and feature module must import (a broken one is a coverage gap)."""
+    from .. import checks, features
+
+    checks.load_check_modules()
+    features.load_feature_modules()
+    return {**checks.import_errors(), **features.import_errors()}
+
+
 def collect(*, use_stamp: bool = True, models_dir=None) -> DoctorReport:
     """Gather the doctor report (no network, no model sessions)."""
     from ..errors import ModelError
@@ -166,6 +175,8 @@ def collect(*, use_stamp: bool = True, models_dir=None) -> DoctorReport:
         data = _statuses(data_store(), use_stamp)
     except (ModelError, ValueError):  # test data is optional for running the tool
         data = ()
+    problems += [f"module {m} failed to load: {err} (its checks would be missing from every report)"
+                 for m, err in sorted(module_load_errors().items())]
     onnx = _onnx()
     if onnx.error or "CPUExecutionProvider" not in onnx.providers:
         problems.append(f"onnxruntime: {onnx.error or 'no CPUExecutionProvider'}")
@@ -203,4 +214,7 @@ def run(args: argparse.Namespace) -> Output:
     report = collect(use_stamp=not args.rehash)
     if report.fix:
         print(f"interview-guard: default models are missing or corrupt (fix: {report.fix})", file=sys.stderr)
+    if any(p.startswith("module ") for p in report.problems):
+        print("interview-guard: a check or feature module failed to load (see problems)", file=sys.stderr)
+        return Output(report.to_dict(), _text(report), 1)
     return Output(report.to_dict(), _text(report), 0 if report.ok else 3)
