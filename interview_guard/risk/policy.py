@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_POLICY_RESOURCE = "default_policy.toml"
 
-# Stable signal names from DESIGN.md; the default policy gives each one a weight.
+# Stable signal names (reports, tests and the UI rely on them); the default policy weighs each one.
 KNOWN_SIGNALS: tuple[str, ...] = (
     "face.presence", "face.multiple_people", "face.identity_consistency", "face.id_photo_match",
     "face.cross_interview",
