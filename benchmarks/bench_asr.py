@@ -26,6 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))  # tests/support: the shared test-data generators
 
 import numpy as np  # noqa: E402
 
@@ -82,7 +83,7 @@ def stream(path: Path, cfg: AnalyzerConfig, models: ModelStore, runtime: OnnxRun
 
 def bench_wer(models, runtime, threads, tmp: Path) -> list[str]:
     from interview_guard.speech.asr import load_whisper
-    from interview_guard.speech.wer import normalize_text, wer
+    from support.wer import normalize_text, wer
 
     clips = librivox()
     rows = ["| model | clips | reference words | S | D | I | WER | language |", "|---|---|---|---|---|---|---|---|"]

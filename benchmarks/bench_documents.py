@@ -30,6 +30,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/support: the shared test-data generators
 WORK = HERE / "_work" / "documents"
 SURNAMES = ["YAMADA", "OKAFOR", "NGUYEN", "MUELLER", "SILVA", "KOWALSKI", "HASSAN", "ANDERSSON", "ROSSI", "KIM",
             "GARCIA LOPEZ", "O BRIEN", "PETROVA", "SANTOS", "TANAKA", "DUBOIS", "MENSAH", "CHEN", "KAUR", "IVANOV"]
@@ -179,9 +180,9 @@ def bench_resumes() -> dict:
     import docx
 
     from interview_guard.documents.resume import read_resume
-    from interview_guard.documents.resume_render import render_lines
+    from support.resume_render import render_lines
     from interview_guard.documents.resume_text import country_code, language_code
-    from interview_guard.documents.textpdf import write_text_pdf
+    from support.textpdf import write_text_pdf
 
     data_dir = Path(os.environ.get("INTERVIEW_GUARD_DATA") or Path.home() / ".cache/interview_guard/data") / "jsonresume-schema"
     names = ["sample.resume.json", "examples/career-changer.resume.json", "examples/new-grad.resume.json",
@@ -290,7 +291,7 @@ def write_report(id_res: dict, cues: dict, resumes: dict, args) -> Path:
               "## Resume fields", "",
               "The four @jsonresume/schema 1.3.1 samples (`make data`), read as JSON, and rendered in three layouts "
               "(\"Title at Company — Apr 2019 – Present\", \"Company | Title | 2019-04 – present\", company line + "
-              "\"Title, 04/2019 – …\") to PDF (interview_guard.documents.textpdf), DOCX (python-docx) and Markdown. "
+              "\"Title, 04/2019 – …\") to PDF (tests/support/textpdf.py), DOCX (python-docx) and Markdown. "
               "A set field (employers, start months, languages, schools) counts only if it matches exactly. "
               "The layouts were written alongside the parser, so these numbers are optimistic for resumes in the wild.", "",
               "| field | " + " | ".join(resumes) + " |", "|---|" + "---|" * len(resumes)]

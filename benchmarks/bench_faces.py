@@ -25,13 +25,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))  # tests/support: the shared test-data generators
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from interview_guard.config import AnalyzerConfig, default_data_dir  # noqa: E402
-from interview_guard.vision import synth  # noqa: E402
+from support import synth  # noqa: E402
 from interview_guard.vision.compare import still_analyzer  # noqa: E402
 
 RESULTS = HERE / "results"

@@ -25,6 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/support: the shared test-data generators
 
 from interview_guard.config import AnalyzerConfig, LivenessOptions, default_data_dir  # noqa: E402
 
@@ -68,7 +69,8 @@ def build_clips(quick: bool) -> list[tuple[str, str, Path, str]]:
     import cv2
 
     from interview_guard import media
-    from interview_guard.vision import forgery, synth
+    from interview_guard.vision import forgery
+    from support import synth
 
     WORK.mkdir(parents=True, exist_ok=True)
     clips: list[tuple[str, str, Path, str]] = []

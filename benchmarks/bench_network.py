@@ -23,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))  # tests/support: the shared test-data generators
 WORK = HERE / "_work" / "network"
 EVENT_CHECKS = ("network.anonymizer", "network.ip_churn", "network.shared_ip", "network.long_sessions",
                 "network.location_claim", "network.timezone_claim", "account.multi_operator")
@@ -30,7 +31,7 @@ EVENT_CHECKS = ("network.anonymizer", "network.ip_churn", "network.shared_ip", "
 
 def _models(tmp: Path):
     from interview_guard.netmeta.features import IP_DATA_ENTRIES
-    from interview_guard.netmeta.synthetic import synthetic_ip_data
+    from support.netsynth import synthetic_ip_data
     from interview_guard.runtime.models import ModelStore
 
     store = ModelStore()
@@ -111,7 +112,7 @@ def main() -> None:
         print(json.dumps(stage_lookups(args.lookups)))
         return
 
-    from interview_guard.netmeta.synthetic import random_events_csv
+    from support.netsynth import random_events_csv
 
     WORK.mkdir(parents=True, exist_ok=True)
     log = WORK / f"events-{args.events}.csv"

@@ -142,6 +142,11 @@ class ReportOptions:
     max_thumbnails: int = 24
 
 
+# Biometric data (face / voice embeddings, thumbnails) retention: the one default; the store
+# purge command and the docs read it from here.
+DEFAULT_RETENTION_DAYS = 90.0
+
+
 @dataclass(frozen=True)
 class AnalyzerConfig:
     device: Device = "auto"
@@ -149,7 +154,7 @@ class AnalyzerConfig:
     model_overrides: Mapping[str, str] = field(default_factory=dict)  # model name -> user path
     store_path: Path | None = field(default_factory=default_store_path)  # None = no store
     analyst: str = field(default_factory=default_analyst)
-    retention_days: float = 90.0  # biometric data (embeddings, thumbnails) kept this long; `store purge`
+    retention_days: float = DEFAULT_RETENTION_DAYS  # biometric data kept this long; `store purge`
     checks: tuple[str, ...] | None = None  # None = every registered check
     threads: int = 0  # 0 = let ONNX Runtime / CTranslate2 decide
     media: MediaOptions = field(default_factory=MediaOptions)

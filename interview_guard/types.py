@@ -19,7 +19,6 @@ DEFAULT_CONFIDENCE = 1.0
 SignalStatus = Literal["ok", "flag", "error", "skipped"]
 SIGNAL_STATUSES: tuple[str, ...] = ("ok", "flag", "error", "skipped")
 RiskLevel = Literal["low", "review", "high"]
-RISK_LEVELS: tuple[str, ...] = ("low", "review", "high")
 
 JSONScalar = Union[str, int, float, bool, None]
 JSONValue = Union[JSONScalar, Sequence["JSONValue"], Mapping[str, "JSONValue"]]
@@ -64,19 +63,6 @@ class MediaInfo:
     video_codec: str | None = None
     audio_codec: str | None = None
     audio_sample_rate: int | None = None
-
-
-# --------------------------------------------------------------------------- vision
-@dataclass(frozen=True)
-class FaceObservation:
-    """A face seen at time ``t``: bbox (x, y, w, h) in pixels, landmarks (N, 2|3) pixels."""
-
-    t: float
-    bbox: tuple[float, float, float, float]
-    landmarks: "np.ndarray | None"
-    quality: float
-    embedding: "np.ndarray | None" = None
-    frame_index: int = -1
 
 
 # --------------------------------------------------------------------------- speech

@@ -7,7 +7,7 @@ from test_network_checks import FakeHit, FakeStore, analyze, iso, sig
 
 from interview_guard.netmeta.accounts import names_match
 from interview_guard.netmeta.messages import scan_message
-from interview_guard.netmeta.synthetic import EventSpec, write_events_csv
+from support.netsynth import EventSpec, write_events_csv
 
 ACCOUNT = ("account.profile_changes", "account.payout_mismatch", "account.shared_identity_document",
            "account.review_collusion", "account.multi_operator", "messages.payment_and_offplatform")

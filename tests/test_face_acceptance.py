@@ -16,7 +16,7 @@ from interview_guard.cli import main as cli_main
 from interview_guard.config import AnalyzerConfig
 from interview_guard.pipeline import Analyzer
 from interview_guard.types import CaseInputs
-from interview_guard.vision import synth
+from support import synth
 
 pytestmark = pytest.mark.models
 

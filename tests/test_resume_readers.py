@@ -8,7 +8,7 @@ import pytest
 
 from interview_guard.documents.resume import from_json_resume, read_resume
 from interview_guard.documents.resume_text import language_level, normalize_month
-from interview_guard.documents.textpdf import write_text_pdf
+from support.textpdf import write_text_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,7 +144,7 @@ def test_resume_claims_feed_the_claims_feature(tmp_path):
 @pytest.mark.models
 def test_jsonresume_registry_samples_round_trip(registry_data, tmp_path):
     """The @jsonresume/schema samples, read as JSON and as a rendered PDF: same employers and contacts."""
-    from interview_guard.documents.resume_render import render_lines
+    from support.resume_render import render_lines
 
     for name in ("sample.resume.json", "examples/senior-engineer.resume.json", "examples/new-grad.resume.json",
                  "examples/career-changer.resume.json"):

@@ -12,7 +12,7 @@ from interview_guard.speech.hallucination import (GuardOptions, GuardStats, find
                                                   is_known_phrase, trim_repetitions)
 from interview_guard.speech.language import UNCERTAIN, decide, language_profile
 from interview_guard.speech.vad import SpanTracker, VadOptions, VadStream, detect_speech
-from interview_guard.speech.wer import normalize_text, wer
+from support.wer import normalize_text, wer
 from interview_guard.types import AudioChunk, Segment, Word
 
 SR = 16000

@@ -5,8 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..cli import Output, load_config
-
-DEFAULT_RETENTION_DAYS = 90.0  # AnalyzerConfig.retention_days default
+from ..config import DEFAULT_RETENTION_DAYS  # AnalyzerConfig.retention_days default
 
 
 def register(sub) -> None:

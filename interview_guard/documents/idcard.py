@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .mrz import MrzResult, best_of, find_mrz_rows, parse_mrz
-from .ocr import OcrLine, OcrResult, TextReader, crop_quad
+from .ocr import OcrLine, OcrResult, TextReader, crop_quad, order_box
 from .photo import DocumentFace, ErrorLevel, RecaptureCues, error_level, recapture_cues
 
 logger = logging.getLogger(__name__)
@@ -331,9 +331,7 @@ def _row_quad(row, rows, shape) -> np.ndarray:
         w, h, angle = h, w, angle - 90
     span = max(ln.x1 for r in rows.rows for ln in r) - min(ln.x0 for r in rows.rows for ln in r)
     quad = cv2.boxPoints(((cx, cy), (max(w, span) + 0.3 * h, 1.3 * h), angle))
-    from .ocr import _order_box
-
-    quad = _order_box(quad)
+    quad = order_box(quad)
     quad[:, 0] = np.clip(quad[:, 0], 0, shape[1] - 1)
     quad[:, 1] = np.clip(quad[:, 1], 0, shape[0] - 1)
     return quad

@@ -130,8 +130,8 @@ def characters_from_session(session) -> list[str]:
     return chars.splitlines()
 
 
-def _order_box(pts: np.ndarray) -> np.ndarray:
-    """tl, tr, br, bl."""
+def order_box(pts: np.ndarray) -> np.ndarray:
+    """The four corners of a box in the order top-left, top-right, bottom-right, bottom-left."""
     xs = pts[np.argsort(pts[:, 0])]
     left, right = xs[:2], xs[2:]
     tl, bl = left[np.argsort(left[:, 1])]
@@ -283,7 +283,7 @@ class TextReader:
             grown = ((cx, cy), (rw + 2 * dist, rh + 2 * dist), angle)
             if min(grown[1]) < 5:
                 continue
-            pts = _order_box(cv2.boxPoints(grown))
+            pts = order_box(cv2.boxPoints(grown))
             pts[:, 0] = np.clip(np.round(pts[:, 0] / mw * dest_w), 0, dest_w - 1)
             pts[:, 1] = np.clip(np.round(pts[:, 1] / mh * dest_h), 0, dest_h - 1)
             if np.linalg.norm(pts[0] - pts[1]) <= 3 or np.linalg.norm(pts[0] - pts[3]) <= 3:

@@ -21,10 +21,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError
-from .readers import (_ALIASES, EVENT_FIELDS, ReadResult, _canon, _column_map, _open_text, _Problems, detect_format,
-                      normalize_ip, parse_timestamp)
+from .tabular import (COLUMN_ALIASES, ProblemLog, ReadResult, canon_column, column_map, detect_format, normalize_ip,
+                      open_text, parse_timestamp)
 
 logger = logging.getLogger(__name__)
+
+EVENT_FIELDS = ("timestamp", "candidate_id", "account_id", "ip", "event", "user_agent", "device_id",
+                "duration_s", "location", "network_type")
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,7 @@ _TEXT_FIELDS = (("account", "account_id"), ("candidate", "candidate_id"), ("devi
                 ("user_agent", "user_agent"), ("location", "location"), ("network_type", "network_type"), ("ip", "ip"))
 
 
-def _columns_to_log(source: str, lines: list[int], cols: dict[str, list], problems: _Problems) -> EventLog:
+def _columns_to_log(source: str, lines: list[int], cols: dict[str, list], problems: ProblemLog) -> EventLog:
     bad: dict[int, str] = {}
     ts = _parse_times(cols["timestamp"], bad)
     dur = _parse_durations(cols["duration_s"], bad)
@@ -235,20 +238,17 @@ def _columns_to_log(source: str, lines: list[int], cols: dict[str, list], proble
 
 
 # --------------------------------------------------------------------------- reader
-def read_events(path: str | Path, *, participant_tz: str = "UTC") -> ReadResult[NetworkEvent]:
-    """Network / login events (CSV or JSON Lines). Zoom- and Teams-style participant reports are
-    recognised by their header and read through
-    :func:`interview_guard.netmeta.participants.read_participant_report` (their local join /
-    leave times are read in ``participant_tz``). ``rows`` is an :class:`EventLog`."""
-    from .participants import looks_like_participant_report, read_participant_report
-
+def read_event_table(path: str | Path, head: str | None = None) -> ReadResult[NetworkEvent]:
+    """Network / login events from a plain CSV or JSON Lines file; ``rows`` is an :class:`EventLog`.
+    ``head``: the file's first 4096 characters when the caller has read them already. Meeting
+    participant reports are told apart (and dispatched) by
+    :func:`interview_guard.netmeta.readers.read_events`, the entry point callers use."""
     p = Path(path)
-    with _open_text(p) as f:
-        head = f.read(4096)
+    if head is None:
+        with open_text(p) as f:
+            head = f.read(4096)
     fmt = detect_format(p, head)
-    if fmt == "csv" and looks_like_participant_report(head.split("\n", 1)[0]):
-        return read_participant_report(p, tz=participant_tz)
-    problems = _Problems()
+    problems = ProblemLog()
     lines: list[int] = []
     cols: dict[str, list] = {f: [] for f in EVENT_FIELDS}
     if fmt == "csv":
@@ -262,15 +262,15 @@ def read_events(path: str | Path, *, participant_tz: str = "UTC") -> ReadResult[
     return ReadResult(str(p), fmt, log, items, problems.count)
 
 
-def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], problems: _Problems) -> None:
+def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], problems: ProblemLog) -> None:
     first = head.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    with _open_text(p) as f:
+    with open_text(p) as f:
         reader = csv.reader(f, delimiter=delimiter)
         header = next(reader, None)
         if header is None:
             return
-        where = _column_map(header, EVENT_FIELDS)
+        where = column_map(header, EVENT_FIELDS)
         if "timestamp" not in where:
             raise InputError(f"{p}: the header has no timestamp column (found: {', '.join(h.strip() for h in header)})")
         fields = [f for f in EVENT_FIELDS if f in where]
@@ -300,9 +300,9 @@ def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], pr
             cols[f] = [""] * len(lines)
 
 
-def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: _Problems) -> None:
-    aliases = {f: _ALIASES.get(f, (f,)) for f in EVENT_FIELDS}
-    with _open_text(p) as f:
+def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: ProblemLog) -> None:
+    aliases = {f: COLUMN_ALIASES.get(f, (f,)) for f in EVENT_FIELDS}
+    with open_text(p) as f:
         for line_no, text in enumerate(f, 1):
             if not text.strip():
                 continue
@@ -317,7 +317,7 @@ def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: _
             if not isinstance(obj, dict):
                 problems.add(line_no, "not a JSON object", text.strip())
                 continue
-            canon = {_canon(k): v for k, v in obj.items()}
+            canon = {canon_column(k): v for k, v in obj.items()}
             lines.append(line_no)
             for fname, names in aliases.items():
                 v = next((canon[a] for a in names if a in canon), "")

@@ -94,10 +94,6 @@ class IpInfo:
     time_zone: str | None = None
     connection_type: str | None = None
 
-    @property
-    def is_anonymizer(self) -> bool:
-        return self.kind in ANONYMIZER_KINDS
-
     def to_dict(self) -> dict:
         return {"ip": self.ip, "valid": self.valid, "kind": self.kind, "provider": self.provider,
                 "source": self.source, "matches": [m.to_dict() for m in self.matches], "country": self.country,

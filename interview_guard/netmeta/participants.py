@@ -1,7 +1,7 @@
 """Adapter: Zoom / Teams-style meeting participant reports -> network events.
 
 Meeting tools export one row per participant join. This adapter maps each row onto one
-:class:`~interview_guard.netmeta.readers.NetworkEvent` with ``event = "meeting_join"``:
+:class:`~interview_guard.netmeta.eventlog.NetworkEvent` with ``event = "meeting_join"``:
 
 =====================================================  ==========================================
 report column (any of these spellings)                 network event field
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .eventlog import EventLogBuilder, NetworkEvent
-from .readers import ReadResult, _canon, _open_text, _Problems
+from .tabular import ProblemLog, ReadResult, canon_column, open_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?|m|min|mins|minu
 
 def looks_like_participant_report(header_line: str) -> bool:
     """True for a CSV header with a join time and a participant / email / IP column."""
-    cols = {_canon(c) for c in next(csv.reader([header_line]), [])}
+    cols = {canon_column(c) for c in next(csv.reader([header_line]), [])}
     return bool(cols & set(_JOIN)) and bool(cols & set(_EMAIL + _NAME + _IP)) and "timestamp" not in cols
 
 
@@ -132,13 +132,13 @@ def read_participant_report(path: str | Path, *, tz: str | tzinfo | None = "UTC"
     p = Path(path)
     zone = _zone(tz)
     builder = EventLogBuilder(str(p))
-    problems = _Problems()
-    with _open_text(p) as f:
+    problems = ProblemLog()
+    with open_text(p) as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
             return ReadResult(str(p), "participant-report", builder.build())
-        canon = [_canon(h) for h in header]
+        canon = [canon_column(h) for h in header]
         line = reader.line_num
         for cells in reader:
             start, line = line + 1, reader.line_num

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_POLICY_RESOURCE = "default_policy.toml"
 
+
 def known_signals() -> tuple[str, ...]:
     """Every signal name a registered check can emit: the registry is the one source of names."""
     from ..checks import signal_names

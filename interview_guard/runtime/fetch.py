@@ -36,12 +36,16 @@ import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator, Literal, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Iterator, Literal, Sequence
 
 from ..errors import ModelError
-from .models import (ModelFile, ModelStore, Source, check_file, record_verified, sha256_file,
-                     _read_stamp)
+from ..hashing import sha256_file
+from .manifest import ModelFile, Source
+from .stamps import check_file, read_stamp, record_verified
 from .transforms import TRANSFORMS, TransformError
+
+if TYPE_CHECKING:
+    from .models import ModelStore
 
 logger = logging.getLogger(__name__)
 
@@ -419,7 +423,7 @@ def _fetch_all(fetcher: Fetcher, store: ModelStore, specs) -> list[FetchResult]:
         folder = store.root / spec.name
         location = str(folder if spec.is_folder else folder / spec.files[0].path)
         t0 = time.perf_counter()
-        stamp = _read_stamp(folder)
+        stamp = read_stamp(folder)
         todo = []
         for mf in spec.files:
             fc, from_stamp = check_file(folder, mf, stamp)

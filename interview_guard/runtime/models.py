@@ -11,48 +11,23 @@ Fetching lives in :mod:`interview_guard.runtime.fetch`.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Sequence
 
 from ..errors import InputError, ModelError
+from ..hashing import sha256_file
 from .manifest import (DESTINATIONS, SOURCE_KINDS, TRANSFORMS, Manifest, ModelFile, ModelSpec, Part,  # noqa: F401
                        Source, combined_digest, data_manifest_paths, default_manifest_path, load_data_manifest,
                        load_manifest, merge_manifests, parse_manifest)
+from .stamps import FileCheck, check_file, read_stamp, write_stamp
 
 logger = logging.getLogger(__name__)
 
-STAMP_NAME = ".verified"
-
 
 # --------------------------------------------------------------------------- verification
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-FileStatus = Literal["ok", "missing", "size", "sha256"]
 ModelStatus = Literal["verified", "missing", "corrupt", "override"]
-
-
-@dataclass(frozen=True)
-class FileCheck:
-    path: str
-    status: FileStatus
-    expected_sha256: str
-    actual_sha256: str | None = None
-    expected_size: int | None = None
-    actual_size: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -80,53 +55,6 @@ class VerifyResult:
 
 
 _FILE_PROBLEM = {"ok": "ok", "missing": "missing", "size": "wrong size", "sha256": "sha256 mismatch"}
-
-
-def _read_stamp(folder: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads((folder / STAMP_NAME).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_stamp(folder: Path, stamp: Mapping[str, Any]) -> None:
-    tmp = folder / f"{STAMP_NAME}.tmp-{os.getpid()}"
-    try:
-        tmp.write_text(json.dumps(stamp, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, folder / STAMP_NAME)
-    except OSError as e:  # a read-only models dir still verifies, just without the shortcut
-        logger.debug("cannot write %s: %s", folder / STAMP_NAME, e)
-        tmp.unlink(missing_ok=True)
-
-
-def record_verified(folder: Path, rel_path: str, sha: str) -> None:
-    """Remember that ``folder/rel_path`` (as it is now on disk) has digest ``sha``."""
-    st = (folder / rel_path).stat()
-    stamp = _read_stamp(folder)
-    stamp[rel_path] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
-    _write_stamp(folder, stamp)
-
-
-def check_file(folder: Path, mf: ModelFile, stamp: Mapping[str, Any] | None = None
-               ) -> tuple[FileCheck, bool]:
-    """Check one manifest file on disk. Returns the check and whether the stamp vouched for it."""
-    p = folder / mf.path
-    try:
-        st = p.stat()
-    except OSError:
-        return FileCheck(mf.path, "missing", mf.sha256, expected_size=mf.size), False
-    if not p.is_file():
-        return FileCheck(mf.path, "missing", mf.sha256, expected_size=mf.size), False
-    if mf.size is not None and st.st_size != mf.size:
-        return FileCheck(mf.path, "size", mf.sha256, None, mf.size, st.st_size), False
-    s = (stamp or {}).get(mf.path)
-    if isinstance(s, Mapping) and s.get("size") == st.st_size and s.get("mtime_ns") == st.st_mtime_ns \
-            and s.get("sha256") == mf.sha256:
-        return FileCheck(mf.path, "ok", mf.sha256, mf.sha256, mf.size, st.st_size), True
-    actual = sha256_file(p)
-    status: FileStatus = "ok" if actual == mf.sha256 else "sha256"
-    return FileCheck(mf.path, status, mf.sha256, actual, mf.size, st.st_size), False
 
 
 # --------------------------------------------------------------------------- the store
@@ -239,7 +167,7 @@ class ModelStore:
             return VerifyResult(name, "override", str(p), self._hash_override(p))
         spec = self.spec(name)
         folder = self.root / spec.name
-        stamp = _read_stamp(folder) if use_stamp else {}
+        stamp = read_stamp(folder) if use_stamp else {}
         checks, stamped, fresh = [], [], {}
         for mf in spec.files:
             fc, from_stamp = check_file(folder, mf, stamp)
@@ -251,7 +179,7 @@ class ModelStore:
             for rel, fc in fresh.items():
                 st = (folder / rel).stat()
                 stamp[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": fc.actual_sha256}
-            _write_stamp(folder, stamp)
+            write_stamp(folder, stamp)
         if all(c.status == "ok" for c in checks):
             status: ModelStatus = "verified"
         elif all(c.status == "missing" for c in checks):

@@ -4,7 +4,7 @@
         analysis_id = store.record_analysis(report, links)
         store.find_links("email", "a@b.example", exclude_candidate="cand-1")
         store.similar_embeddings("face_embedding", vector, threshold=0.363)
-        store.purge_biometrics(older_than_days=90, actor="alice")
+        store.purge_biometrics(older_than_days=config.retention_days, actor="alice")
 """
 from __future__ import annotations
 

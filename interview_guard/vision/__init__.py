@@ -12,5 +12,4 @@ Modules (import what you need; heavy libraries load only when used):
 * ``track``    track_identities: quality-weighted clustering -> identities, switches
 * ``features`` the ``faces``, ``face_tracks`` and ``id_face`` features
 * faces compare: ``interview_guard.services.compare_faces`` (through the engine)
-* ``synth``    test clips from real photos (jitter, group grids, MP4 via PyAV)
 """

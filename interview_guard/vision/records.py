@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
-from ..types import FaceObservation
-
 if TYPE_CHECKING:
     import numpy as np
 
@@ -75,12 +73,6 @@ class Face:
     def center(self) -> tuple[float, float]:
         x, y, w, h = self.bbox
         return (x + w / 2.0, y + h / 2.0)
-
-    def observation(self) -> FaceObservation:
-        """The project-wide :class:`FaceObservation` view of this face."""
-        return FaceObservation(t=self.t, bbox=self.bbox, landmarks=self.landmarks,
-                               quality=self.quality.score, embedding=self.embedding,
-                               frame_index=self.frame_index)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class FileModels:
         self.paths = {k: Path(v) for k, v in paths.items()}
 
     def path(self, name: str) -> Path:
-        from ..errors import ModelError
+        from interview_guard.errors import ModelError
 
         if name not in self.paths:
             raise ModelError(f"model {name!r} is not available in this test", fix="interview-guard models fetch")

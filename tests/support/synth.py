@@ -95,7 +95,7 @@ def _chain(first, rest):
 
 def largest_face_box(image: np.ndarray) -> tuple[float, float, float, float]:
     """The box of the largest face MediaPipe finds in a still BGR image (ValueError if none)."""
-    from .detect import MediapipeDetector
+    from interview_guard.vision.detect import MediapipeDetector
 
     with MediapipeDetector(video=False, max_faces=4, full_range=True, mesh=False) as det:
         faces = det.detect(image[:, :, ::-1])
