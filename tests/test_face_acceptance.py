@@ -144,3 +144,18 @@ def test_faces_compare_cli_no_face_exits_2(photos, tmp_path, capsys, models_read
     code = cli_main(["faces", "compare", str(photos["obama"]), str(blank), "--json"])
     err = capsys.readouterr().err
     assert code == 2 and "wall.png" in err and "no face" in err
+
+
+def test_face_checks_alone_give_the_same_face_signals_as_a_full_run(photos, tmp_path, models_ready):
+    """`analyze --checks face` computes the same feature closure (optional features included)
+    as a full analysis, so the face signals are identical (the real carphone clip)."""
+    clip = photos["carphone"]
+    outs = []
+    for checks in (["--checks", "face"], []):
+        out = tmp_path / ("face" if checks else "full")
+        assert cli_main(["analyze", str(clip), "--no-store", "--device", "cpu", "--out", str(out), *checks]) == 0
+        data = json.loads((out / "report.json").read_text())
+        outs.append([s for s in data["signals"] if s["name"].startswith("face.")])
+    face_only, full = outs
+    assert [s["name"] for s in face_only] == [s["name"] for s in full] and len(full) == 5
+    assert face_only == full
