@@ -152,7 +152,8 @@ def presence(ctx: CaseContext, timeline) -> Signal:
         return flag(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time; longest absence {longest_s:.1f} s",
                     score=max(FACE.presence_min_score, score), confidence=max(FACE.min_flag_confidence, confidence),
                     evidence=evidence, details=details)
-    note = "" if usable_share >= any_share * FACE.poor_footage_usable_ratio else f" (usable for identity {usable_share:.0%}: poor footage)"
+    note = ("" if usable_share >= any_share * FACE.poor_footage_usable_ratio
+            else f" (usable for identity {usable_share:.0%}: poor footage)")
     return ok(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time{note}", confidence=confidence,
               evidence=evidence, details=details)
 
@@ -233,7 +234,8 @@ def identity_consistency(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
     closest = float(np.max(sims[~np.eye(len(on_camera), dtype=bool)]))
     score = _mismatch_score(fo.match_threshold, closest)
     return flag(CHECK, CONSISTENCY, f"{len(on_camera)} different people in front of the camera, "
-                f"{len(tracks.switches)} switch(es)", score=score, confidence=max(FACE.min_flag_confidence, tracks.confidence),
+                f"{len(tracks.switches)} switch(es)", score=score,
+                confidence=max(FACE.min_flag_confidence, tracks.confidence),
                 evidence=evidence, details=details)
 
 

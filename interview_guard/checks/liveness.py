@@ -102,7 +102,8 @@ def _emit(check: str, name: str, ctx: CaseContext, score: float, confidence: flo
     details = {**details, "threshold": _threshold(ctx)}
     if score >= _threshold(ctx) and confidence >= LIVENESS.min_flag_confidence:
         return flag(check, name, flag_text, score=score, confidence=confidence, evidence=evidence, details=details)
-    return ok(check, name, ok_text, score=score, confidence=confidence, evidence=evidence if score >= LIVENESS.evidence_min_score else [],
+    return ok(check, name, ok_text, score=score, confidence=confidence,
+              evidence=evidence if score >= LIVENESS.evidence_min_score else [],
               details=details)
 
 
@@ -191,7 +192,8 @@ class FaceSwapCheck:
         L = LIVENESS
         share = sum(1 for f in series.frames if f.score >= L.swap_frame_suspicious) / n
         # ramps: see LivenessCalibration (calibrated in benchmarks/results/liveness.md)
-        score = max(smoothstep(*L.swap_texture_ramp, med_texture), L.swap_share_weight * smoothstep(*L.swap_share_ramp, share))
+        score = max(smoothstep(*L.swap_texture_ramp, med_texture),
+                    L.swap_share_weight * smoothstep(*L.swap_share_ramp, share))
         confidence = smoothstep(*L.swap_conf_frames, n) * (L.swap_conf_quality_base
                                                            + L.swap_conf_quality_gain * _median(series.qualities))
         details = {"frames": n, "median_texture_mismatch": round(series.weighted_median("texture"), 4),
@@ -337,8 +339,8 @@ class SyntheticVoiceCheck:
         share = res.synthetic_share
         score = max(smoothstep(*L.voice_margin_ramp, med), L.voice_share_weight * smoothstep(*L.voice_share_ramp, share))
         details.update(median_margin=round(med, 3), synthetic_share=round(share, 3))
-        confidence = smoothstep(*L.voice_conf_windows, len(app)) * (L.voice_conf_applicable_base
-                                                                + L.voice_conf_applicable_gain * len(app) / len(res.windows))
+        confidence = smoothstep(*L.voice_conf_windows, len(app)) * (
+            L.voice_conf_applicable_base + L.voice_conf_applicable_gain * len(app) / len(res.windows))
         worst = sorted(app, key=lambda w: w.margin)[:4]
         evidence = [Evidence(kind="time_range", summary=f"speech scored {w.margin:+.1f} (bona fide - spoof logit)",
                              t_start=w.t_start, t_end=w.t_end) for w in worst if w.margin < res.threshold]

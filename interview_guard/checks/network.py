@@ -294,7 +294,8 @@ class SharedIpCheck:
         if score == 0.0:
             extra = "" if ctx.store is not None else " (no case store to compare other cases)"
             return [ok(self.name, self.name, f"no IP or device is shared between {subjects.kind}s{extra}"
-                                             + bad_rows_note(result), confidence=NETWORK.shared_ok_confidence, details=details)]
+                                             + bad_rows_note(result), confidence=NETWORK.shared_ok_confidence,
+                       details=details)]
         return [flag(self.name, self.name, "; ".join(parts[:3]) + bad_rows_note(result), score=score,
                      confidence=NETWORK.shared_confidence, evidence=evidence, details=details)]
 

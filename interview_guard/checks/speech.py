@@ -149,7 +149,8 @@ def language_signal(ctx: CaseContext) -> Signal:
                     f"p={s.whisper_probability:.2f}, text {s.text_language or '-'})") for s in unclaimed[:10]]
         return flag(CHECK, LANGUAGE, f"{total:.0f} s of speech in {', '.join(langs)}, which the candidate's "
                     f"claims ({', '.join(claimed)}) do not include.",
-                    score=min(SPEECH.language_score_cap, SPEECH.language_base_score + SPEECH.language_share_gain * share),
+                    score=min(SPEECH.language_score_cap,
+                              SPEECH.language_base_score + SPEECH.language_share_gain * share),
                     confidence=SPEECH.language_flag_confidence, evidence=ev, details=details)
     return ok(CHECK, LANGUAGE, f"Spoken: {spoken}; consistent with the claimed languages ({', '.join(claimed)}).",
               details=details)
