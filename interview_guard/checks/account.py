@@ -8,10 +8,11 @@ requests to pay in crypto-assets or to move off the platform).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar, Mapping
+from typing import ClassVar
 
 from ..netmeta import accounts as acc
 from ..netmeta import activity

@@ -2,9 +2,9 @@
 scores, confidences and cut-offs, each with what it means. Changing a value here changes reports."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 
 @dataclass(frozen=True)

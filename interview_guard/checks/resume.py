@@ -6,9 +6,10 @@ Guardrails: location and spoken language are context only. They are listed in
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..features import FeatureUnavailable
 from ..types import Evidence, Signal
@@ -224,7 +225,7 @@ class ResumeClaimConsistencyCheck:
                      confidence=RESUME.claims_flag_confidence, evidence=ev, details=details)]
 
 
-def _not_from_resume(claims: "Claims | None", value: Any, resume_value: Any) -> Any:
+def _not_from_resume(claims: Claims | None, value: Any, resume_value: Any) -> Any:
     """``value`` (a field of the merged ``claims`` feature) when it can have come from the claims file /
     profile; None when it came from the resume itself (comparing the resume with itself proves nothing).
 
