@@ -163,7 +163,7 @@ class ResumeClaimConsistencyCheck:
                                    RESUME.name_vs_id_score, "id_document.name"))
         else:
             missing.append("name vs ID document" + ("" if resume.name else " (no name on the resume)"))
-        claimed_name = _not_from_resume(claims, claims.name if claims else None, resume.name)
+        claimed_name = _not_from_resume(claims, claims.name if claims else None)
         if resume.name and claimed_name:
             compared["name_vs_claims"] = f"{resume.name} / {claimed_name}"
             if not _names_agree(resume.name, claimed_name):
@@ -225,16 +225,16 @@ class ResumeClaimConsistencyCheck:
                      confidence=RESUME.claims_flag_confidence, evidence=ev, details=details)]
 
 
-def _not_from_resume(claims: Claims | None, value: Any, resume_value: Any) -> Any:
-    """``value`` (a field of the merged ``claims`` feature) when it can have come from the claims file /
-    profile; None when it came from the resume itself (comparing the resume with itself proves nothing).
+def _not_from_resume(claims: Claims | None, value: Any) -> Any:
+    """``value`` (a field of the merged ``claims`` feature) unless the claims came from the resume alone
+    (comparing the resume with itself proves nothing).
 
-    The feature merges the claims file with resume-derived claims, file fields first; a merged value equal
-    to the resume's own could be either, so it is not counted as a comparison."""
+    The feature merges the claims file with resume-derived claims, file fields first, and keeps no per-field
+    source: when both contributed, a value equal to the resume's own is taken as the file's (the usual case;
+    it agrees either way)."""
     if claims is None or not value:
         return None
-    sources = claims.source.split(" + ")
-    if "resume" in sources and (len(sources) == 1 or value == resume_value):
+    if claims.source.split(" + ") == ["resume"]:
         return None
     return value
 
