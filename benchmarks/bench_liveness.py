@@ -32,8 +32,8 @@ from interview_guard.config import AnalyzerConfig, LivenessOptions, default_data
 # generated clips are cached outside the repo (other benchmarks clear benchmarks/_work)
 WORK = Path(os.environ.get("INTERVIEW_GUARD_BENCH_WORK") or Path(tempfile.gettempdir()) / "interview_guard_bench_liveness")
 OUT = ROOT / "benchmarks" / "results" / "liveness.md"
-CHECKS = ("liveness_presentation", "deepfake_face_swap", "deepfake_temporal", "liveness_challenge",
-          "voice_synthetic")
+CHECKS = ("liveness.presentation_attack", "deepfake.face_swap", "deepfake.temporal_artifacts",
+          "liveness.challenge_response", "voice.synthetic")
 SIGNALS = ("liveness.presentation_attack", "deepfake.face_swap", "deepfake.temporal_artifacts",
            "liveness.challenge_response")
 TUNING_DONORS = {"obama.jpg"}

@@ -1,11 +1,16 @@
-"""Small pure helpers shared across families (no heavy imports)."""
+"""Small helpers shared by several rooms (checks, vision). Pure functions, no heavy imports."""
 from __future__ import annotations
 
 import base64
 
+__all__ = ["data_uri", "smoothstep"]
+
 
 def smoothstep(lo: float, hi: float, x: float) -> float:
-    """0 at ``lo``, 1 at ``hi`` (either order), a smooth cubic ramp between."""
+    """0 at ``lo``, 1 at ``hi`` (either order: ``lo > hi`` gives a falling ramp), smooth in between.
+
+    ``lo == hi`` is a step: 1.0 at or above ``hi``, else 0.0.
+    """
     if hi == lo:
         return float(x >= hi)
     t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
@@ -13,5 +18,7 @@ def smoothstep(lo: float, hi: float, x: float) -> float:
 
 
 def data_uri(jpeg: bytes | None) -> str | None:
-    """A JPEG as a ``data:`` URI for self-contained reports (None for no image)."""
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii") if jpeg else None
+    """A ``data:image/jpeg;base64,...`` URI for report evidence, or None when there is no image."""
+    if not jpeg:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")

@@ -114,7 +114,7 @@ def _analyze(tmp_path, value: int, model: Path | None):
     clip = write_mp4([np.full((120, 160, 3), value, np.uint8)] * 10, tmp_path / f"clip{value}.mp4", fps=5)
     specs = {"faces": FeatureSpec("faces", "video", build=lambda env: _FakeFaces()),
              "external_model_scores": registry()["external_model_scores"]}
-    checks = {"deepfake_external": registered_checks()["deepfake_external"]}
+    checks = {"deepfake.external_model": registered_checks()["deepfake.external_model"]}
     cfg = AnalyzerConfig(store_path=None, liveness=LivenessOptions(external_model=str(model) if model else None))
     with Analyzer(cfg, use_store=False, checks=checks, features=specs) as analyzer:
         return analyzer.analyze(CaseInputs(media=clip))

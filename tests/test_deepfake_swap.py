@@ -32,7 +32,7 @@ def _face_swap_signal(path):
     from interview_guard.pipeline import Analyzer
     from interview_guard.types import CaseInputs
 
-    cfg = AnalyzerConfig(store_path=None, checks=("deepfake_face_swap",))
+    cfg = AnalyzerConfig(store_path=None, checks=("deepfake.face_swap",))
     with Analyzer(cfg, use_store=False) as analyzer:
         return analyzer.analyze(CaseInputs(media=path)).signal("deepfake.face_swap")
 

@@ -11,8 +11,8 @@ import pytest
 
 from interview_guard.config import AnalyzerConfig, LivenessOptions
 
-LIVENESS_CHECKS = ("liveness_presentation", "liveness_challenge", "deepfake_face_swap", "deepfake_temporal",
-                   "deepfake_lip_sync", "deepfake_external", "voice_synthetic")
+LIVENESS_CHECKS = ("liveness.presentation_attack", "liveness.challenge_response", "deepfake.face_swap",
+                   "deepfake.temporal_artifacts", "deepfake.lip_sync", "deepfake.external_model", "voice.synthetic")
 FAMILY = ("liveness.", "deepfake.", "voice.")
 
 

@@ -115,6 +115,45 @@ def test_claim_consistency_account_name_from_account_history():
     assert ("payout_account", "IBAN DE00 1234") in {(lk.kind, lk.value) for lk in ctx.links}
 
 
+def test_claim_consistency_compares_the_name_from_the_claims_feature():
+    from interview_guard.claims import Claims
+
+    r = from_json_resume({"basics": {"name": "Taro Yamada"}})
+    # the check reads the ``claims`` feature (claims file merged with the resume), never the file itself
+    ctx = _ctx({"resume": r, "claims": Claims(name="Kim Chol", source="claims file")},
+               claims_path="/nonexistent/claims.toml")
+    s = _run("resume.claim_consistency", ctx)[0]
+    assert s.status == "flag" and "Kim Chol" in s.summary and "name_vs_claims" in s.details["compared"]
+    assert not any("unreadable" in m for m in s.details["not_compared"])
+    merged = Claims(name="Taro Yamada", country="JP", source="claims file + resume")
+    s = _run("resume.claim_consistency", _ctx({"resume": r, "claims": merged}))[0]
+    assert s.status == "ok" and s.details["compared"]["name_vs_claims"] == "Taro Yamada / Taro Yamada"
+    # claims derived from the resume alone are not compared with the resume
+    s = _run("resume.claim_consistency", _ctx({"resume": r, "claims": r.to_claims()}))[0]
+    assert s.status == "skipped"  # nothing but the resume itself to compare with
+
+
+def test_claim_consistency_reports_an_unreadable_claims_file():
+    from types import SimpleNamespace
+
+    r = from_json_resume({"basics": {"name": "Taro Yamada"}})
+    history = SimpleNamespace(rows=[SimpleNamespace(field="name", account_id="a1", timestamp=1.0,
+                                                    new_value="Taro Yamada")])
+
+    def get(name):
+        if name == "resume":
+            return r
+        if name == "account_history":
+            return history
+        raise FeatureUnavailable("claims file /x.toml is neither valid TOML nor JSON", error=name == "claims")
+
+    ctx = CaseContext(config=AnalyzerConfig(store_path=None), inputs=CaseInputs(), case_id="k1",
+                      candidate_id="c1", _get=get)
+    s = _run("resume.claim_consistency", ctx)[0]
+    assert s.status == "ok" and set(s.details["compared"]) == {"name_vs_account"}
+    assert any("claims file unreadable" in m and "TOML" in m for m in s.details["not_compared"])
+
+
 def test_fingerprint_estimates_jaccard():
     a = " ".join(f"word{i}" for i in range(400))
     b = a.replace("word10 ", "other ").replace("word200 ", "x ")

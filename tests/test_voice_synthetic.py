@@ -123,7 +123,7 @@ def test_real_aasist_flags_espeak_and_passes_librivox_through_the_analyzer(tmp_p
 
     human = registry_data("pocketsphinx-librivox", "librivox/sense_and_sensibility_01_austen_64kb-0890.wav")
     robot = _espeak(tmp_path / "espeak.wav", SENTENCE)
-    cfg = AnalyzerConfig(store_path=None, checks=("voice_synthetic",))
+    cfg = AnalyzerConfig(store_path=None, checks=("voice.synthetic",))
     with Analyzer(cfg, use_store=False) as analyzer:
         fake = analyzer.analyze(CaseInputs(media=robot)).signal("voice.synthetic")
         real = analyzer.analyze(CaseInputs(media=human)).signal("voice.synthetic")
@@ -137,7 +137,7 @@ def test_real_aasist_flags_espeak_and_passes_librivox_through_the_analyzer(tmp_p
 def test_cli_analyze_accepts_audio_only_files(tmp_path, isolated_dirs):
     robot = _espeak(tmp_path / "answer.wav", SENTENCE, voice="en-gb")
     proc = subprocess.run([sys.executable, "-m", "interview_guard.cli", "analyze", str(robot), "--json",
-                           "--no-store", "--checks", "voice_synthetic,liveness_presentation,deepfake_face_swap"],
+                           "--no-store", "--checks", "voice.synthetic,liveness.presentation_attack,deepfake.face_swap"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)

@@ -8,7 +8,10 @@ requests to pay in crypto-assets or to move off the platform).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import ClassVar
 
 from ..netmeta import accounts as acc
@@ -17,6 +20,55 @@ from ..netmeta.evidence import MAX_EVIDENCE, bad_rows_note, event_evidence, inpu
 from ..netmeta.readers import iso_utc
 from . import register_check
 from .base import flag, ok, skipped
+
+
+@dataclass(frozen=True)
+class AccountCalibration:
+    """Tuning constants of the account and message signals. Windows and limits a user sets (profile-change
+    window and count, session gap, travel distance, active hours a day) live in ``config.network``."""
+
+    # --- account.profile_changes
+    profile_changes_score: float = 0.5
+    profile_changes_payout_score: float = 0.6  # the burst touches the payout account or payout name
+    profile_changes_confidence: float = 0.8
+
+    # --- account.payout_mismatch
+    payout_score: float = 0.6  # paid to another name, or one payout account on several accounts ...
+    payout_both_score: float = 0.7  # ... both at once
+    payout_confidence: float = 0.75
+    payout_ok_confidence: float = 0.7
+
+    # --- account.shared_identity_document: one ID document number on several accounts / candidates
+    shared_document_score: float = 0.85
+    shared_document_confidence: float = 0.85
+
+    # --- account.review_collusion
+    collusion_score: float = 0.7
+    collusion_confidence: float = 0.75
+    collusion_ok_confidence: float = 0.7
+
+    # --- account.multi_operator
+    back_and_forth_within_s: float = 3600.0  # distant places alternating within this time
+    concurrent_min_overlap_s: float = 900.0  # two devices in sessions that overlap at least this long
+    back_and_forth_score: float = 0.7
+    far_overlap_score: float = 0.6  # simultaneous sessions on devices far apart
+    busy_days_score: float = 0.45  # round-the-clock activity on one account-day ...
+    busy_days_repeat_score: float = 0.55  # ... on ``busy_days_repeat`` days of one account
+    busy_days_repeat: int = 2
+    multi_operator_combined_bonus: float = 0.1  # more than one of the above ...
+    multi_operator_score_cap: float = 0.85  # ... capped here
+    multi_operator_confidence: float = 0.65
+    multi_operator_ok_confidence: float = 0.6
+
+    # --- messages.payment_and_offplatform: score by category of request
+    message_category_score: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({
+        "crypto": 0.65, "offplatform_payment": 0.55, "offplatform_contact": 0.45}), hash=False)
+    message_combined_bonus: float = 0.1  # several categories ...
+    message_score_cap: float = 0.8  # ... capped here
+    message_confidence: float = 0.6
+
+
+ACCOUNT = AccountCalibration()
 
 
 def _has_group(changes, group: str) -> bool:
@@ -42,7 +94,7 @@ class ProfileChangesCheck:
             return [ok(self.name, self.name, f"no account changed its name, contacts or payout account "
                                              f"{opts.profile_change_limit}+ times within "
                                              f"{opts.profile_change_window_days:g} days" + bad_rows_note(result),
-                       confidence=0.8, details=details)]
+                       confidence=ACCOUNT.profile_changes_confidence, details=details)]
         evidence = [row_evidence(result, c.line, f"{iso_utc(c.timestamp)} {c.account_id}: {c.field} "
                                                  f"{c.old_value!r} -> {c.new_value!r}")
                     for b in bursts for c in b.changes][:MAX_EVIDENCE]
@@ -51,7 +103,8 @@ class ProfileChangesCheck:
         return [flag(self.name, self.name, f"{plural(len(bursts), 'account')} with frequent profile changes, e.g. "
                                            f"{top.account}: {len(top.changes)} changes ({', '.join(top.fields)}) in "
                                            f"{(top.end - top.start) / 86400:.0f} days" + bad_rows_note(result),
-                     score=0.6 if payout else 0.5, confidence=0.8, evidence=evidence, details=details)]
+                     score=ACCOUNT.profile_changes_payout_score if payout else ACCOUNT.profile_changes_score,
+                     confidence=ACCOUNT.profile_changes_confidence, evidence=evidence, details=details)]
 
 
 @register_check
@@ -90,7 +143,7 @@ class PayoutMismatchCheck:
             note = f"; {len(unverifiable)} could not be compared (kana reading vs kanji)" if unverifiable else ""
             return [ok(self.name, self.name, f"payout names match the account names ({len(payees)} checked){note}; "
                                              f"no payout account is shared" + bad_rows_note(result),
-                       confidence=0.7, details=details)]
+                       confidence=ACCOUNT.payout_ok_confidence, details=details)]
         evidence = [row_evidence(result, p.line, f"{a}: account name {o.new_value!r}, payout name {p.new_value!r}")
                     for a, o, p in mismatches[:MAX_EVIDENCE]]
         evidence += [row_evidence(result, int(s.refs[0].rsplit(":", 1)[1]),
@@ -103,9 +156,9 @@ class PayoutMismatchCheck:
         if shared:
             parts.append(f"{plural(len(shared), 'payout account')} used by several accounts "
                          f"({shared[0].value}: {', '.join(shared[0].accounts[:4])})")
-        score = 0.7 if (mismatches and shared) else 0.6
-        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=score, confidence=0.75,
-                     evidence=evidence, details=details)]
+        score = ACCOUNT.payout_both_score if (mismatches and shared) else ACCOUNT.payout_score
+        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=score,
+                     confidence=ACCOUNT.payout_confidence, evidence=evidence, details=details)]
 
 
 @register_check
@@ -135,7 +188,8 @@ class SharedIdentityDocumentCheck:
                    **input_details(result)}
         if not shared and not store_hits:
             return [ok(self.name, self.name, f"each of {plural(len(numbers), 'ID document number')} belongs to one "
-                                             f"account" + bad_rows_note(result), confidence=0.85, details=details)]
+                                             f"account" + bad_rows_note(result),
+                       confidence=ACCOUNT.shared_document_confidence, details=details)]
         evidence = [row_evidence(result, int(s.refs[0].rsplit(":", 1)[1]),
                                  f"document {s.value} on accounts {', '.join(s.accounts)}") for s in shared[:MAX_EVIDENCE]]
         parts = [f"document {s.value} on {plural(len(s.accounts), 'account')} ({', '.join(s.accounts[:5])})"
@@ -144,7 +198,8 @@ class SharedIdentityDocumentCheck:
             cases = list(dict.fromkeys(h["case_id"] for h in store_hits))
             parts.append(f"{plural(len(cases), 'earlier case')} ({', '.join(cases[:3])}) recorded the same document "
                          f"number")
-        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=0.85, confidence=0.85,
+        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result),
+                     score=ACCOUNT.shared_document_score, confidence=ACCOUNT.shared_document_confidence,
                      evidence=evidence, details=details)]
 
 
@@ -180,6 +235,8 @@ def identity_clusters(ctx) -> tuple[list, list[str]]:
 class ReviewCollusionCheck:
     name: ClassVar[str] = "account.review_collusion"
     needs: ClassVar[frozenset[str]] = frozenset({"account_reviews"})
+    # which accounts share an identity: read with ctx.optional in identity_clusters()
+    wants: ClassVar[frozenset[str]] = frozenset({"account_history", "network_events", "event_ips"})
     signals: ClassVar[tuple[str, ...]] = ("account.review_collusion",)
 
     def run(self, ctx):
@@ -206,7 +263,8 @@ class ReviewCollusionCheck:
         if not collusive:
             return [ok(self.name, self.name, f"none of {plural(len(result.rows), 'review')} is between accounts that "
                                              f"share an identity (checked: {', '.join(used) or 'account ids'})"
-                                             + bad_rows_note(result), confidence=0.7, details=details)]
+                                             + bad_rows_note(result), confidence=ACCOUNT.collusion_ok_confidence,
+                       details=details)]
         evidence = [row_evidence(result, r.line, f"{r.reviewer_account} reviewed {r.reviewee_account}"
                                                  f" ({r.rating if r.rating is not None else '?'}); "
                                                  + (", ".join(details['collusive'][k]['shared']) or "shared identity"))
@@ -214,7 +272,8 @@ class ReviewCollusionCheck:
         r0 = collusive[0][0]
         return [flag(self.name, self.name, f"{plural(len(collusive), 'review')} between accounts that share an identity"
                                            f" (e.g. {r0.reviewer_account} -> {r0.reviewee_account})" + bad_rows_note(result),
-                     score=0.7, confidence=0.75, evidence=evidence, details=details)]
+                     score=ACCOUNT.collusion_score, confidence=ACCOUNT.collusion_confidence, evidence=evidence,
+                     details=details)]
 
 
 @register_check
@@ -232,8 +291,8 @@ class MultiOperatorCheck:
         gap = opts.session_gap_min * 60.0
         hops = activity.distant_hops(log, subjects, eips.geo, min_km_country=opts.travel_min_km,
                                      min_km_coords=opts.travel_min_km_coords)
-        alternating = activity.back_and_forth(hops, log, within_s=3600.0)
-        overlaps = activity.concurrent_devices(log, subjects, gap, min_overlap_s=900.0)
+        alternating = activity.back_and_forth(hops, log, within_s=ACCOUNT.back_and_forth_within_s)
+        overlaps = activity.concurrent_devices(log, subjects, gap, min_overlap_s=ACCOUNT.concurrent_min_overlap_s)
         far_overlaps = []
         ip_code = {v: i for i, v in enumerate(log.ip_values)} if overlaps else {}
         for o in overlaps:
@@ -256,14 +315,14 @@ class MultiOperatorCheck:
                    **input_details(result)}
         parts, evidence, score = [], [], 0.0
         if alternating:
-            score = 0.7
+            score = ACCOUNT.back_and_forth_score
             s, hs = next(iter(alternating.items()))
             parts.append(f"{plural(len(alternating), subjects.kind)} switching back and forth between distant places "
                          f"within an hour (e.g. {s})")
             evidence += [event_evidence(log, h.event_b, f"{h.subject}: {log.ip_values[log.ip[h.event_a]]} -> "
                                                         f"{log.ip_values[log.ip[h.event_b]]} (~{h.km:.0f} km)") for h in hs[:4]]
         if far_overlaps:
-            score = max(score, 0.6)
+            score = max(score, ACCOUNT.far_overlap_score)
             o, km = far_overlaps[0]
             parts.append(f"simultaneous sessions on different devices ~{km:.0f} km apart (e.g. {o.subject})")
             evidence += [event_evidence(log, o.events[1], f"{o.subject}: devices {', '.join(o.devices)} active at "
@@ -272,16 +331,18 @@ class MultiOperatorCheck:
             days_by_subject: dict[int, int] = {}
             for (s, _d) in busy:
                 days_by_subject[s] = days_by_subject.get(s, 0) + 1
-            score = max(score, 0.55 if max(days_by_subject.values()) >= 2 else 0.45)
+            score = max(score, ACCOUNT.busy_days_repeat_score if max(days_by_subject.values()) >= ACCOUNT.busy_days_repeat
+                        else ACCOUNT.busy_days_score)
             parts.append(f"activity in {opts.operator_active_hours}+ clock hours a day on "
                          f"{plural(len(busy), 'account-day')}")
         if not parts:
             return [ok(self.name, self.name, "no simultaneous use from distant places or devices, and no account "
                                              f"active {opts.operator_active_hours}+ hours a day" + bad_rows_note(result),
-                       confidence=0.6, details=details)]
+                       confidence=ACCOUNT.multi_operator_ok_confidence, details=details)]
         if len(parts) > 1:
-            score = min(0.85, score + 0.1)
-        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=score, confidence=0.65,
+            score = min(ACCOUNT.multi_operator_score_cap, score + ACCOUNT.multi_operator_combined_bonus)
+        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=score,
+                     confidence=ACCOUNT.multi_operator_confidence,
                      evidence=evidence[:MAX_EVIDENCE], details=details)]
 
 
@@ -304,13 +365,13 @@ class PaymentOffplatformCheck:
         if not hits:
             return [ok(self.name, self.name, f"no request to pay in crypto-assets or to move off the platform in "
                                              f"{plural(len(result.rows), 'message')}" + bad_rows_note(result),
-                       confidence=0.6, details=details)]
+                       confidence=ACCOUNT.message_confidence, details=details)]
         evidence = [row_evidence(result, h.message.line,
                                  f"[{h.message.direction or '?'}] {h.message.account_id or '?'}: {h.message.text[:300]}")
                     for h in hits[:MAX_EVIDENCE]]
-        score = max({"crypto": 0.65, "offplatform_payment": 0.55, "offplatform_contact": 0.45}[c] for c in cats)
+        score = max(ACCOUNT.message_category_score[c] for c in cats)
         if len(cats) > 1:
-            score = min(0.8, score + 0.1)
+            score = min(ACCOUNT.message_score_cap, score + ACCOUNT.message_combined_bonus)
         return [flag(self.name, self.name, f"{plural(len(hits), 'message')} about "
                                            f"{', '.join(CATEGORY_LABELS[c] for c in cats)}" + bad_rows_note(result),
-                     score=score, confidence=0.6, evidence=evidence, details=details)]
+                     score=score, confidence=ACCOUNT.message_confidence, evidence=evidence, details=details)]

@@ -5,12 +5,56 @@ once per case); none of them opens the image or a model itself.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from ..types import Evidence, Signal
 from . import flag, ok, register_check, skipped
 
 FEATURE = frozenset({"id_document"})
+
+
+@dataclass(frozen=True)
+class DocumentCalibration:
+    """Tuning constants of the ID document signals. Image thresholds a user sets (ELA ratio, recapture
+    strength, days before expiry) live in ``config.documents``; the face match threshold in ``config.face``."""
+
+    # --- document.mrz
+    no_mrz_score: float = 0.25  # no MRZ read: may be a document without one, or a poor image
+    no_mrz_confidence: float = 0.4
+    mrz_confidence: float = 0.9  # MRZ read with at most ``mrz_max_repairs`` OCR repairs ...
+    mrz_repaired_confidence: float = 0.7  # ... more repairs than that
+    mrz_max_repairs: int = 3
+    mrz_one_digit_repaired_score: float = 0.5  # one failed check digit after OCR repairs: may be a misread
+    mrz_failed_score: float = 0.8  # several failed digits, or a failure without repairs
+
+    # --- document.viz_mrz_consistency
+    viz_unread_confidence: float = 0.2  # printed fields could not be read
+    viz_conf_base: float = 0.3  # confidence = min(cap, base + per_field * fields compared)
+    viz_conf_per_field: float = 0.1
+    viz_conf_cap: float = 0.9
+    viz_heavy_fields: frozenset[str] = frozenset({"document_number", "birth_date", "surname"})
+    viz_heavy_score: float = 0.8  # a heavy field differs from the MRZ
+    viz_light_score: float = 0.5  # only other fields differ
+
+    # --- document.expiry
+    expiry_mrz_confidence: float = 0.9  # expiry date from an MRZ whose check digit verifies
+    expiry_confidence: float = 0.6  # otherwise (printed field, or unverified)
+    expired_score: float = 0.6
+
+    # --- document.photo_integrity (each finding scores ``finding_score``; more findings add ``extra_finding``)
+    finding_score: float = 0.5
+    extra_finding: float = 0.15
+    photo_score_cap: float = 0.9
+    photo_confidence: float = 0.5
+
+    # --- document.duplicate
+    duplicate_number_score: float = 0.9  # the document number was used by another candidate
+    duplicate_face_score: float = 0.7  # only the document photo matches another case under another name
+    duplicate_confidence: float = 0.8
+
+
+DOCUMENTS = DocumentCalibration()
 
 
 def _mrz_evidence(doc) -> list[Evidence]:
@@ -31,11 +75,13 @@ class DocumentMrzCheck:
         if mrz is None:
             return [flag(self.name, "document.mrz",
                          "no machine readable zone could be read (a document without MRZ, or a poor image): "
-                         "check the document by hand", score=0.25, confidence=0.4,
+                         "check the document by hand", score=DOCUMENTS.no_mrz_score,
+                         confidence=DOCUMENTS.no_mrz_confidence,
                          details={"found": False, "ocr_lines": len(doc.ocr.lines), "notes": list(doc.notes)})]
         details = {"found": True, "type": mrz.type, "checks": dict(mrz.checks), "failed": list(mrz.failed),
                    "repairs": list(mrz.repairs), "source": mrz.source, "warnings": list(mrz.warnings)}
-        conf = 0.9 if len(mrz.repairs) <= 3 else 0.7
+        conf = (DOCUMENTS.mrz_confidence if len(mrz.repairs) <= DOCUMENTS.mrz_max_repairs
+                else DOCUMENTS.mrz_repaired_confidence)
         if mrz.valid:
             return [ok(self.name, "document.mrz",
                        f"{mrz.type} MRZ verifies: every check digit matches"
@@ -44,7 +90,8 @@ class DocumentMrzCheck:
         failed_digits = [k for k, v in mrz.checks.items() if not v]
         what = ", ".join(f"{k.replace('_', ' ')} check digit" for k in failed_digits) or ", ".join(mrz.failed)
         # one failed digit after heavy OCR repair may be a misread; several is a stronger cue
-        score = 0.5 if len(failed_digits) <= 1 and mrz.repairs else 0.8
+        score = (DOCUMENTS.mrz_one_digit_repaired_score if len(failed_digits) <= 1 and mrz.repairs
+                 else DOCUMENTS.mrz_failed_score)
         return [flag(self.name, "document.mrz", f"{mrz.type} MRZ does not verify: {what} failed",
                      score=score, confidence=conf, evidence=_mrz_evidence(doc), details=details)]
 
@@ -64,17 +111,18 @@ class DocumentVizMrzConsistencyCheck:
                    "not_read": [c.field for c in doc.comparisons if c.match is None]}
         if not compared:
             return [ok(self.name, "document.viz_mrz_consistency",
-                       "the printed (visual zone) fields could not be read, nothing to compare", confidence=0.2,
+                       "the printed (visual zone) fields could not be read, nothing to compare",
+                       confidence=DOCUMENTS.viz_unread_confidence,
                        details=details)]
         bad = [c for c in compared if not c.match]
-        conf = min(0.9, 0.3 + 0.1 * len(compared))
+        conf = min(DOCUMENTS.viz_conf_cap, DOCUMENTS.viz_conf_base + DOCUMENTS.viz_conf_per_field * len(compared))
         if not bad:
             return [ok(self.name, "document.viz_mrz_consistency",
                        f"printed fields match the MRZ ({', '.join(c.field for c in compared)})",
                        confidence=conf, details=details)]
         ev = [Evidence("field", f"{c.field}: printed {c.viz!r} vs MRZ {c.mrz!r}", ref=f"viz.{c.field}") for c in bad]
-        heavy = {"document_number", "birth_date", "surname"}
-        score = 0.8 if any(c.field in heavy for c in bad) else 0.5
+        heavy = DOCUMENTS.viz_heavy_fields
+        score = DOCUMENTS.viz_heavy_score if any(c.field in heavy for c in bad) else DOCUMENTS.viz_light_score
         return [flag(self.name, "document.viz_mrz_consistency",
                      f"printed field(s) differ from the MRZ: {', '.join(c.field.replace('_', ' ') for c in bad)}",
                      score=score, confidence=conf, evidence=ev, details=details)]
@@ -96,11 +144,12 @@ class DocumentExpiryCheck:
         details = {"expiry_date": expiry, "days_left": days, "status": status, "source": source}
         if status == "unknown":
             return [skipped(self.name, "document.expiry", "the expiry date could not be read")]
-        conf = 0.9 if doc.mrz is not None and doc.mrz.checks.get("expiry_date") else 0.6
+        conf = (DOCUMENTS.expiry_mrz_confidence if doc.mrz is not None and doc.mrz.checks.get("expiry_date")
+                else DOCUMENTS.expiry_confidence)
         ev = [Evidence("field", f"expiry date {expiry} ({source})", ref="expiry_date")]
         if status == "expired":
             return [flag(self.name, "document.expiry", f"the document expired on {expiry} ({-days} days ago)",
-                         score=0.6, confidence=conf, evidence=ev, details=details)]
+                         score=DOCUMENTS.expired_score, confidence=conf, evidence=ev, details=details)]
         note = f"expires in {days} days" if status == "expires_soon" else f"valid until {expiry}"
         return [ok(self.name, "document.expiry", f"the document is not expired ({note})", confidence=conf,
                    evidence=ev, details=details)]
@@ -118,13 +167,14 @@ class DocumentPhotoIntegrityCheck:
         ela, recap = doc.error_level, doc.recapture
         findings: list[tuple[str, float]] = []
         if doc.face is None:
-            findings.append(("no face found on the document", 0.5))
+            findings.append(("no face found on the document", DOCUMENTS.finding_score))
         if ela is not None and ela.ratio is not None and ela.ratio > opts.ela_ratio_threshold:
             findings.append((f"the photo's error level is {ela.ratio:.1f}x the page's (limit "
-                             f"{opts.ela_ratio_threshold:.1f}): it may have been pasted from another image", 0.5))
+                             f"{opts.ela_ratio_threshold:.1f}): it may have been pasted from another image",
+                             DOCUMENTS.finding_score))
         if recap is not None and recap.chroma_peak > opts.recapture_threshold:
             findings.append((f"periodic colour pattern (moire, strength {recap.chroma_peak:.1f} > "
-                             f"{opts.recapture_threshold:.1f}): likely a photo of a screen", 0.5))
+                             f"{opts.recapture_threshold:.1f}): likely a photo of a screen", DOCUMENTS.finding_score))
         details = {"face": doc.face.to_dict() if doc.face else None,
                    "error_level": ela.to_dict() if ela else None, "recapture": recap.to_dict() if recap else None,
                    "thresholds": {"ela_ratio": opts.ela_ratio_threshold, "recapture": opts.recapture_threshold},
@@ -136,11 +186,13 @@ class DocumentPhotoIntegrityCheck:
                                ref="id_image"))
         if not findings:
             return [ok(self.name, "document.photo_integrity",
-                       "a face is on the document; no recompression or screen re-capture cues", confidence=0.5,
+                       "a face is on the document; no recompression or screen re-capture cues",
+                       confidence=DOCUMENTS.photo_confidence,
                        evidence=ev, details=details)]
-        score = min(0.9, max(s for _, s in findings) + 0.15 * (len(findings) - 1))
+        score = min(DOCUMENTS.photo_score_cap,
+                    max(s for _, s in findings) + DOCUMENTS.extra_finding * (len(findings) - 1))
         return [flag(self.name, "document.photo_integrity", "; ".join(t for t, _ in findings), score=score,
-                     confidence=0.5, evidence=ev, details=details)]
+                     confidence=DOCUMENTS.photo_confidence, evidence=ev, details=details)]
 
 
 @register_check
@@ -198,7 +250,8 @@ class DocumentDuplicateCheck:
                    "same_number": [h.to_dict() for h in same_number], "same_face": [h.to_dict() for h in same_face]}
         if not findings:
             return [ok(self.name, "document.duplicate", "no other candidate used this document number or photo",
-                       confidence=0.8, details=details)]
-        score = 0.9 if same_number else 0.7
-        return [flag(self.name, "document.duplicate", "; ".join(findings), score=score, confidence=0.8,
+                       confidence=DOCUMENTS.duplicate_confidence, details=details)]
+        score = DOCUMENTS.duplicate_number_score if same_number else DOCUMENTS.duplicate_face_score
+        return [flag(self.name, "document.duplicate", "; ".join(findings), score=score,
+                     confidence=DOCUMENTS.duplicate_confidence,
                      evidence=ev, details=details)]

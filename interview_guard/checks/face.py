@@ -5,8 +5,8 @@ Nothing here infers emotion, expression, age, ethnicity or anything but "same fa
 """
 from __future__ import annotations
 
-import base64
 import logging
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -26,8 +26,47 @@ ID_MATCH = "face.id_photo_match"
 CROSS = "face.cross_interview"
 
 
-def data_uri(jpeg: bytes | None) -> str | None:
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii") if jpeg else None
+
+@dataclass(frozen=True)
+class FaceCalibration:
+    """Tuning constants of the face signals (thresholds that users set live in ``config.face``:
+    match_threshold, store_link_threshold, min_presence_share, max_absence_s, min_identity_s)."""
+
+    # --- confidence from the amount and quality of footage
+    full_confidence_s: float = 10.0  # seconds of sampled video that give full confidence (presence, several people)
+    min_flag_confidence: float = 0.3  # a flag keeps at least this confidence even on poor footage
+    presence_conf_base: float = 0.5  # presence confidence when no detected face is usable for identity ...
+    presence_conf_usable: float = 0.5  # ... plus this times the usable share of detected faces
+    poor_footage_usable_ratio: float = 0.8  # usable faces below this share of detected faces -> "poor footage" note
+
+    # --- face.presence
+    presence_min_score: float = 0.3  # smallest score of a presence flag
+    absence_full_score_factor: float = 4.0  # an absence of this many times max_absence_s scores 1.0
+    min_absence_evidence_s: float = 1.0  # shorter gaps are not listed as evidence
+
+    # --- face.multiple_people
+    multiple_base_score: float = 0.5  # two faces at once, briefly
+    multiple_per_extra_face: float = 0.1  # + this per face beyond two
+    multiple_duration_weight: float = 0.4  # + up to this for time with several faces ...
+    multiple_duration_full_s: float = 30.0  # ... reached at this many seconds
+
+    # --- face.identity_consistency / face.id_photo_match: score of a mismatch
+    mismatch_score_base: float = 0.6  # a similarity just below match_threshold
+    mismatch_score_gain: float = 0.4  # + this times how far below (relative to the threshold)
+    mismatch_score_min: float = 0.5  # clip: a mismatch never scores below this
+    low_quality_confidence: float = 0.5  # below this track confidence the summary says "low-quality footage"
+    switch_evidence_pad_s: float = 1.0  # evidence window around an identity switch (each side)
+
+    # --- face.id_photo_match confidence: (base + gain * ID photo quality) * (base + gain * track confidence)
+    id_conf_base: float = 0.4
+    id_conf_gain: float = 0.6
+
+    # --- face.cross_interview
+    cross_other_candidate_score: float = 0.8  # the same face under another candidate id
+    cross_mismatch_score: float = 0.7  # a different face than in this candidate's earlier interviews
+
+
+FACE = FaceCalibration()
 
 
 def _runs(mask: list[bool], times: list[float], step: float) -> list[tuple[float, float]]:
@@ -45,20 +84,6 @@ def _runs(mask: list[bool], times: list[float], step: float) -> list[tuple[float
     return out
 
 
-class _Thumbs:
-    """Honours ReportOptions (thumbnails on/off, a maximum per report)."""
-
-    def __init__(self, ctx: CaseContext) -> None:
-        self.on = bool(ctx.config.report.thumbnails)
-        self.left = int(ctx.config.report.max_thumbnails)
-
-    def ref(self, jpeg: bytes | None) -> str | None:
-        if not self.on or not jpeg or self.left <= 0:
-            return None
-        self.left -= 1
-        return data_uri(jpeg)
-
-
 @register_check
 class FaceCheck:
     name: ClassVar[str] = CHECK
@@ -68,10 +93,9 @@ class FaceCheck:
     def run(self, ctx: CaseContext) -> list[Signal]:
         timeline = ctx.feature("faces")  # no video -> every face signal is skipped with the reason
         tracks = ctx.feature("face_tracks")
-        thumbs = _Thumbs(ctx)
-        out = [presence(ctx, timeline), multiple_people(ctx, timeline, tracks, thumbs),
-               identity_consistency(ctx, tracks, thumbs)]
-        out.append(_guard(ID_MATCH, lambda: id_photo_match(ctx, tracks, thumbs)))
+        out = [presence(ctx, timeline), multiple_people(ctx, timeline, tracks),
+               identity_consistency(ctx, tracks)]
+        out.append(_guard(ID_MATCH, lambda: id_photo_match(ctx, tracks)))
         out.append(_guard(CROSS, lambda: cross_interview(ctx, tracks)))
         for ident in tracks.identities:  # stored so one face under two names can be linked later
             ctx.link("face_embedding", [float(x) for x in ident.centroid], source=f"{CONSISTENCY}:{ident.id}")
@@ -102,14 +126,18 @@ def presence(ctx: CaseContext, timeline) -> Signal:
                "longest_absence_s": round(longest_s, 2), "frames": len(frames),
                "min_share": fo.min_presence_share, "max_absence_s": fo.max_absence_s}
     # confidence: enough footage, and usable faces where faces were found
-    confidence = min(1.0, duration / 10.0) * (0.5 + 0.5 * (usable_share / any_share if any_share else 1.0))
+    confidence = min(1.0, duration / FACE.full_confidence_s) * (
+        FACE.presence_conf_base + FACE.presence_conf_usable * (usable_share / any_share if any_share else 1.0))
     evidence = [Evidence("time_range", f"no face for {b - a:.1f} s", a, b)
-                for a, b in sorted(absences, key=lambda r: r[0] - r[1])[:5] if b - a >= 1.0]
+                for a, b in sorted(absences, key=lambda r: r[0] - r[1])[:5] if b - a >= FACE.min_absence_evidence_s]
     if any_share < fo.min_presence_share or longest_s > fo.max_absence_s:
-        score = max(1.0 - any_share / max(fo.min_presence_share, 1e-6), min(1.0, longest_s / (4 * fo.max_absence_s)))
+        score = max(1.0 - any_share / max(fo.min_presence_share, 1e-6),
+                    min(1.0, longest_s / (FACE.absence_full_score_factor * fo.max_absence_s)))
         return flag(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time; longest absence {longest_s:.1f} s",
-                    score=max(0.3, score), confidence=max(0.3, confidence), evidence=evidence, details=details)
-    note = "" if usable_share >= any_share * 0.8 else f" (usable for identity {usable_share:.0%}: poor footage)"
+                    score=max(FACE.presence_min_score, score), confidence=max(FACE.min_flag_confidence, confidence),
+                    evidence=evidence, details=details)
+    note = ("" if usable_share >= any_share * FACE.poor_footage_usable_ratio
+            else f" (usable for identity {usable_share:.0%}: poor footage)")
     return ok(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time{note}", confidence=confidence,
               evidence=evidence, details=details)
 
@@ -122,7 +150,7 @@ def sustained_max(counts: list[int], min_frames: int) -> int:
     return 0
 
 
-def multiple_people(ctx: CaseContext, timeline, tracks, thumbs: _Thumbs) -> Signal:
+def multiple_people(ctx: CaseContext, timeline, tracks) -> Signal:
     fo = ctx.config.face
     frames = timeline.frames
     if not frames:
@@ -139,25 +167,26 @@ def multiple_people(ctx: CaseContext, timeline, tracks, thumbs: _Thumbs) -> Sign
                "identities": len(tracks.identities)}
     if max_faces < 2:
         return ok(CHECK, MULTIPLE, "one face at a time" if max(counts) else "no face seen",
-                  confidence=min(1.0, len(frames) * step / 10.0), details=details)
+                  confidence=min(1.0, len(frames) * step / FACE.full_confidence_s), details=details)
     evidence = []
     best_frame = max(frames, key=lambda f: f.n_faces)
     frame_jpeg = timeline.frame_thumbnails.get(best_frame.index) or next(
         (timeline.frame_thumbnails[k] for k in sorted(timeline.frame_thumbnails, reverse=True)), None)
     evidence.append(Evidence("frame", f"{best_frame.n_faces} faces in one frame", best_frame.t, best_frame.t + step,
-                             thumbs.ref(frame_jpeg)))
+                             ctx.thumbnail(frame_jpeg)))
     for a, b in sorted(when, key=lambda r: r[0] - r[1])[:5]:
         evidence.append(Evidence("time_range", f"{b - a:.1f} s with more than one face", a, b))
     for ident in others[:6]:
         evidence.append(Evidence("image", f"another person (identity {ident.id}), on screen {ident.seconds:.1f} s",
-                                 ident.first_t, ident.last_t + step, thumbs.ref(ident.thumbnail)))
+                                 ident.first_t, ident.last_t + step, ctx.thumbnail(ident.thumbnail)))
     seconds = details["seconds_with_several"]
-    score = min(1.0, 0.5 + 0.1 * (max_faces - 2) + 0.4 * min(1.0, seconds / 30.0))
+    score = min(1.0, FACE.multiple_base_score + FACE.multiple_per_extra_face * (max_faces - 2)
+                + FACE.multiple_duration_weight * min(1.0, seconds / FACE.multiple_duration_full_s))
     return flag(CHECK, MULTIPLE, f"up to {max_faces} faces at once, {seconds:.1f} s in total", score=score,
-                confidence=max(0.3, tracks.confidence), evidence=evidence, details=details)
+                confidence=max(FACE.min_flag_confidence, tracks.confidence), evidence=evidence, details=details)
 
 
-def identity_consistency(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
+def identity_consistency(ctx: CaseContext, tracks) -> Signal:
     fo = ctx.config.face
     on_camera = [i for i in tracks.identities if i.primary_seconds >= fo.min_identity_s]
     details = {"identities": len(on_camera), "switches": [round(s.t, 2) for s in tracks.switches],
@@ -170,29 +199,37 @@ def identity_consistency(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
     if not on_camera:
         return skipped(CHECK, CONSISTENCY, "no usable face to compare over time")
     if len(on_camera) == 1:
-        note = "" if tracks.confidence >= 0.5 else " (low-quality footage: lower confidence)"
+        note = "" if tracks.confidence >= FACE.low_quality_confidence else " (low-quality footage: lower confidence)"
         return ok(CHECK, CONSISTENCY, f"the same person throughout{note}", confidence=tracks.confidence,
                   evidence=[Evidence("image", "the person on camera", on_camera[0].first_t, on_camera[0].last_t,
-                                     thumbs.ref(on_camera[0].thumbnail))], details=details)
+                                     ctx.thumbnail(on_camera[0].thumbnail))], details=details)
     by_id = {i.id: i for i in tracks.identities}
     evidence = []
+    pad = FACE.switch_evidence_pad_s
     for s in tracks.switches[:10]:
         evidence.append(Evidence("time_range", f"identity {s.from_identity} -> {s.to_identity} at {s.t:.1f} s "
-                                 f"(similarity {s.similarity:.2f})", max(0.0, s.t - 1.0), s.t + 1.0,
-                                 thumbs.ref(by_id[s.to_identity].thumbnail if s.to_identity in by_id else None)))
+                                 f"(similarity {s.similarity:.2f})", max(0.0, s.t - pad), s.t + pad,
+                                 ctx.thumbnail(by_id[s.to_identity].thumbnail if s.to_identity in by_id else None)))
     for i in on_camera[:6]:
         evidence.append(Evidence("image", f"identity {i.id}: {i.primary_seconds:.1f} s on camera", i.first_t, i.last_t,
-                                 thumbs.ref(i.thumbnail)))
+                                 ctx.thumbnail(i.thumbnail)))
     cents = np.stack([i.centroid for i in on_camera])
     sims = cents @ cents.T
     closest = float(np.max(sims[~np.eye(len(on_camera), dtype=bool)]))
-    score = float(np.clip(0.6 + 0.4 * (fo.match_threshold - closest) / max(fo.match_threshold, 1e-6), 0.5, 1.0))
+    score = _mismatch_score(fo.match_threshold, closest)
     return flag(CHECK, CONSISTENCY, f"{len(on_camera)} different people in front of the camera, "
-                f"{len(tracks.switches)} switch(es)", score=score, confidence=max(0.3, tracks.confidence),
+                f"{len(tracks.switches)} switch(es)", score=score,
+                confidence=max(FACE.min_flag_confidence, tracks.confidence),
                 evidence=evidence, details=details)
 
 
-def id_photo_match(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
+def _mismatch_score(threshold: float, similarity: float) -> float:
+    """Score of "not the same face": higher the further ``similarity`` falls below ``threshold``."""
+    return float(np.clip(FACE.mismatch_score_base + FACE.mismatch_score_gain * (threshold - similarity)
+                         / max(threshold, 1e-6), FACE.mismatch_score_min, 1.0))
+
+
+def id_photo_match(ctx: CaseContext, tracks) -> Signal:
     from ..vision.embed import cosine
 
     fo = ctx.config.face
@@ -206,19 +243,20 @@ def id_photo_match(ctx: CaseContext, tracks, thumbs: _Thumbs) -> Signal:
     details = {"similarity": round(sim, 4), "threshold": fo.match_threshold, "identity": main.id,
                "id_faces": id_face.n_faces, "id_face_quality": q.to_dict(),
                "best_identity": best.id, "best_similarity": round(cosine(id_face.face.embedding, best.centroid), 4)}
-    confidence = float(np.clip((0.4 + 0.6 * q.score) * (0.4 + 0.6 * tracks.confidence), 0, 1))
-    evidence = [Evidence("image", "face on the ID document", ref=thumbs.ref(_jpeg(id_face.face.crop))),
+    confidence = float(np.clip((FACE.id_conf_base + FACE.id_conf_gain * q.score)
+                               * (FACE.id_conf_base + FACE.id_conf_gain * tracks.confidence), 0, 1))
+    evidence = [Evidence("image", "face on the ID document", ref=ctx.thumbnail(_jpeg(id_face.face.crop))),
                 Evidence("image", f"person on camera (identity {main.id})", main.first_t, main.last_t,
-                         thumbs.ref(main.thumbnail))]
+                         ctx.thumbnail(main.thumbnail))]
     if sim >= fo.match_threshold:
         return ok(CHECK, ID_MATCH, f"the ID photo matches the person on camera (similarity {sim:.2f})",
                   confidence=confidence, evidence=evidence, details=details)
-    score = float(np.clip(0.6 + 0.4 * (fo.match_threshold - sim) / max(fo.match_threshold, 1e-6), 0.5, 1.0))
+    score = _mismatch_score(fo.match_threshold, sim)
     also = ""
     if best.id != main.id and details["best_similarity"] >= fo.match_threshold:
         also = f"; it matches identity {best.id}, on camera {best.primary_seconds:.1f} s"
         evidence.append(Evidence("image", f"identity {best.id} matches the ID photo", best.first_t, best.last_t,
-                                 thumbs.ref(best.thumbnail)))
+                                 ctx.thumbnail(best.thumbnail)))
     return flag(CHECK, ID_MATCH, f"the ID photo does not match the main person on camera (similarity {sim:.2f} < "
                 f"{fo.match_threshold:.2f}){also}", score=score, confidence=confidence, evidence=evidence,
                 details=details)
@@ -261,14 +299,14 @@ def cross_interview(ctx: CaseContext, tracks) -> Signal:
     details = {"earlier_cases": earlier_cases, "mismatched_cases": mismatched, "other_candidates": others,
                "cases_without_candidate_id": unlabelled[:20],
                "threshold": fo.match_threshold, "link_threshold": fo.store_link_threshold}
-    confidence = max(0.3, tracks.confidence)
+    confidence = max(FACE.min_flag_confidence, tracks.confidence)
     if mismatched or others:
         parts = []
         if mismatched:
             parts.append(f"a different face than in {len(mismatched)} earlier interview(s) of this candidate")
         if others:
             parts.append(f"the same face as {len({o['candidate_id'] for o in others})} other candidate(s)")
-        score = 0.8 if others else 0.7
+        score = FACE.cross_other_candidate_score if others else FACE.cross_mismatch_score
         return flag(CHECK, CROSS, "; ".join(parts), score=score, confidence=confidence, evidence=evidence[:20],
                     details=details)
     what = (f"matches {len(earlier_cases)} earlier interview(s) of this candidate" if earlier_cases

@@ -21,12 +21,7 @@ from ..netmeta.ipintel import SHARED_EGRESS_KINDS
 from ..netmeta.readers import iso_utc
 from . import register_check
 from .base import flag, ok, skipped
-
-# How much an address of each kind suggests hiding (context-level scores by design).
-KIND_SCORE = {"tor": 0.45, "residential_proxy": 0.4, "proxy": 0.4, "vpn": 0.35, "cloud": 0.35, "hosting": 0.35,
-              "bot": 0.25, "cdn": 0.2}
-WAKING = range(8, 22)  # local hours a person usually works or is awake
-NIGHT = range(0, 6)
+from .network_calibration import NETWORK
 
 
 def _events(ctx):
@@ -47,8 +42,9 @@ class AnonymizerCheck:
             return [skipped(self.name, self.name, eips.unavailable or "no VPN / Tor / hosting range data loaded")]
         counts = np.bincount(log.ip, minlength=len(log.ip_values))
         used = [c for c in range(1, len(log.ip_values)) if counts[c]]
-        flagged = sorted((c for c in used if eips.kinds[c] in KIND_SCORE),
-                         key=lambda c: (-KIND_SCORE[eips.kinds[c]], -counts[c]))
+        kind_score = NETWORK.kind_score
+        flagged = sorted((c for c in used if eips.kinds[c] in kind_score),
+                         key=lambda c: (-kind_score[eips.kinds[c]], -counts[c]))
         sources = [s.to_dict() for s in eips.sources]
         details = {"addresses_checked": len(used), "sources": sources, **input_details(result)}
         relays = [log.ip_values[c] for c in used if eips.kinds[c] == "relay"]
@@ -57,7 +53,7 @@ class AnonymizerCheck:
         if not flagged:
             return [ok(self.name, self.name, f"{plural(len(used), 'address', 'addresses')} checked; none is a known "
                                              f"VPN, Tor, proxy, hosting or cloud address" + bad_rows_note(result),
-                       confidence=0.7, details=details)]
+                       confidence=NETWORK.anonymizer_ok_confidence, details=details)]
         first = {c: int(np.argmax(log.ip == c)) for c in flagged[:MAX_EVIDENCE]}
         found = []
         evidence = []
@@ -70,10 +66,11 @@ class AnonymizerCheck:
         share = float(counts[flagged].sum()) / max(1, int(counts[1:].sum()))
         details.update(addresses=found[:100], share_of_events=round(share, 4))
         top = ", ".join(f"{d['ip']} ({d['kind']}: {d['provider'] or '?'}, {d['source']})" for d in found[:3])
-        score = KIND_SCORE[eips.kinds[flagged[0]]] + (0.1 if share > 0.5 else 0.0)
+        score = kind_score[eips.kinds[flagged[0]]] + (
+            NETWORK.anonymizer_majority_bonus if share > NETWORK.anonymizer_majority_share else 0.0)
         return [flag(self.name, self.name, f"{plural(len(flagged), 'address', 'addresses')} from anonymizing or "
                                            f"hosting networks: {top}" + bad_rows_note(result),
-                     score=score, confidence=0.8, evidence=evidence, details=details)]
+                     score=score, confidence=NETWORK.anonymizer_confidence, evidence=evidence, details=details)]
 
 
 @register_check
@@ -104,12 +101,13 @@ class LocationClaimCheck:
             note = " (only anonymizer / hosting addresses, whose country says nothing about the person)" if via_anon \
                 else ""
             return [ok(self.name, self.name, f"no direct-connection address with a known country{note}",
-                       confidence=0.3, details=details)]
+                       confidence=NETWORK.location_unknown_confidence, details=details)]
         share = by_country.get(claimed, 0) / total
         details["share_in_claimed_country"] = round(share, 4)
-        if share >= 0.5:
+        if share >= NETWORK.location_ok_share:
             return [ok(self.name, self.name, f"{share:.0%} of direct-connection events geolocate to the claimed "
-                                             f"country {claimed}" + bad_rows_note(result), confidence=0.6,
+                                             f"country {claimed}" + bad_rows_note(result),
+                       confidence=NETWORK.location_confidence,
                        details=details)]
         other, n_other = next(((c, n) for c, n in by_country.most_common() if c != claimed), ("?", 0))
         idx = np.flatnonzero(focus)[direct]
@@ -124,11 +122,11 @@ class LocationClaimCheck:
             info = eips.info(int(log.ip[i]))
             evidence.append(event_evidence(log, i, f"{info.ip} geolocates to {info.country} "
                                                    f"(source {info.country_source}); claimed {claimed}"))
-        score = 0.3 + 0.2 * (1.0 - share)
+        score = NETWORK.location_base_score + NETWORK.location_elsewhere_gain * (1.0 - share)
         return [flag(self.name, self.name, f"claimed {claimed}, but {1 - share:.0%} of direct-connection events "
                                            f"geolocate elsewhere (mostly {other}, {plural(n_other, 'event')})"
                                            + bad_rows_note(result),
-                     score=score, confidence=0.6, evidence=evidence, details=details)]
+                     score=score, confidence=NETWORK.location_confidence, evidence=evidence, details=details)]
 
 
 def claimed_zone(claims) -> tuple[str | None, str]:
@@ -163,28 +161,32 @@ class TimezoneClaimCheck:
             return [skipped(self.name, self.name, str(e))]
         cells = np.unique(np.floor(ts / 3600.0).astype(np.int64))  # distinct active UTC clock hours
         days = np.unique(cells // 24).size
-        if cells.size < 12 or days < 2:
+        cal = NETWORK
+        if cells.size < cal.timezone_min_active_hours or days < cal.timezone_min_days:
             return [skipped(self.name, self.name, f"too little activity to compare: {plural(int(cells.size), 'active hour')} "
                                                   f"over {plural(int(days), 'day')}")]
         utc_hist = np.bincount(cells % 24, minlength=24)
         local = np.roll(utc_hist, int(round(offset)))  # local[h] = activity at local hour h
-        night = float(local[list(NIGHT)].sum()) / cells.size
-        fits = {off: float(np.roll(utc_hist, off)[list(WAKING)].sum()) / cells.size for off in range(-12, 15)}
+        night = float(local[list(range(*cal.night_hours))].sum()) / cells.size
+        waking = list(range(*cal.waking_hours))
+        fits = {off: float(np.roll(utc_hist, off)[waking].sum()) / cells.size for off in range(-12, 15)}
         best = max(fits, key=lambda o: (round(fits[o], 6), -abs(o - offset)))
         gap = abs(((best - offset) + 12) % 24 - 12)
         details = {"time_zone": tz, "time_zone_source": why, "utc_offset_h": offset,
                    "local_hour_histogram": local.astype(int).tolist(), "active_hours": int(cells.size),
                    "days": int(days), "night_share": round(night, 4), "best_fit_utc_offset_h": best,
                    "best_fit_waking_share": round(fits[best], 4), **input_details(result)}
-        if night >= 0.3 and gap >= 4:
+        confidence = min(cal.timezone_conf_cap, cal.timezone_conf_base + cells.size / cal.timezone_conf_hours)
+        if night >= cal.night_share_flag and gap >= cal.timezone_min_gap_h:
             return [flag(self.name, self.name, f"{night:.0%} of active hours fall between 00:00 and 06:00 in {tz}; "
                                                f"the activity fits UTC{best:+d} best (claimed UTC{offset:+g})"
                                                + bad_rows_note(result),
-                         score=0.3 + (0.1 if night >= 0.5 else 0.0), confidence=min(0.8, 0.3 + cells.size / 200),
-                         details=details)]
+                         score=cal.timezone_base_score + (cal.night_share_high_bonus if night >= cal.night_share_high
+                                                          else 0.0),
+                         confidence=confidence, details=details)]
         return [ok(self.name, self.name, f"activity hours are consistent with {tz} "
                                          f"({night:.0%} of active hours at local night)" + bad_rows_note(result),
-                   confidence=min(0.8, 0.3 + cells.size / 200), details=details)]
+                   confidence=confidence, details=details)]
 
 
 @register_check
@@ -211,7 +213,8 @@ class IpChurnCheck:
             details["windows"].append({"subject": w.subject, "start": iso_utc(w.start), "end": iso_utc(w.end),
                                        "ips": list(w.ips)[:20], "countries": list(w.countries)})
             many_cc = len(w.countries) >= opts.churn_max_countries
-            score = max(score, (0.55 + 0.1 * (len(w.countries) > opts.churn_max_countries)) if many_cc else 0.4)
+            score = max(score, (NETWORK.churn_countries_score + NETWORK.churn_more_countries_bonus
+                                 * (len(w.countries) > opts.churn_max_countries)) if many_cc else NETWORK.churn_ips_score)
             mins = (w.end - w.start) / 60.0
             text = (f"{subjects.kind} {w.subject}: {plural(len(w.ips), 'IP')}"
                     + (f" in {plural(len(w.countries), 'country', 'countries')} ({', '.join(w.countries)})"
@@ -224,7 +227,7 @@ class IpChurnCheck:
             details["impossible_travel"].append({"subject": h.subject, "from_ip": a, "to_ip": b, "km": round(h.km),
                                                  "hours": round(h.hours, 3), "kmh": round(h.kmh),
                                                  "measured_by": h.measured_by, "via_anonymizer": h.via_anonymizer})
-            score = max(score, 0.3 if h.via_anonymizer else 0.55)
+            score = max(score, NETWORK.travel_via_anonymizer_score if h.via_anonymizer else NETWORK.travel_score)
             if len(evidence) < MAX_EVIDENCE:
                 evidence.append(event_evidence(log, h.event_b, f"{subjects.kind} {h.subject}: {a} -> {b}, "
                                                                f"~{h.km:.0f} km in {h.hours * 60:.0f} min"
@@ -235,9 +238,10 @@ class IpChurnCheck:
             return [ok(self.name, self.name, f"no account used {opts.churn_max_ips}+ IPs or "
                                              f"{opts.churn_max_countries}+ countries within {opts.churn_window_min:g} "
                                              f"min, and no impossible travel" + bad_rows_note(result),
-                       confidence=0.7, details=details)]
+                       confidence=NETWORK.churn_confidence, details=details)]
         return [flag(self.name, self.name, "; ".join(parts[:3]) + (f" (+{len(parts) - 3} more)" if len(parts) > 3 else "")
-                     + bad_rows_note(result), score=score, confidence=0.7, evidence=evidence, details=details)]
+                     + bad_rows_note(result), score=score, confidence=NETWORK.churn_confidence, evidence=evidence,
+                     details=details)]
 
 
 @register_check
@@ -270,7 +274,8 @@ class SharedIpCheck:
         score, parts, evidence = 0.0, [], []
         for c in clusters:
             strong = [s for s in c.shared if not s.note]
-            s = (0.7 if len(c.accounts) >= 3 else 0.5) if strong else 0.25
+            s = ((NETWORK.shared_strong_many_score if len(c.accounts) >= NETWORK.shared_many_accounts
+                  else NETWORK.shared_strong_score) if strong else NETWORK.shared_weak_score)
             score = max(score, s)
             what = ", ".join(f"{x.kind} {x.value}" for x in (strong or list(c.shared))[:3])
             parts.append(f"{len(c.accounts)} {subjects.kind}s ({', '.join(c.accounts[:5])}) share {what}")
@@ -280,7 +285,7 @@ class SharedIpCheck:
                                                  f"{x.kind} {x.value} used by {', '.join(x.accounts[:6])}"
                                                  + (f" ({x.note})" if x.note else "")))
         if isinstance(store_hits, list) and store_hits:
-            score = max(score, 0.6)
+            score = max(score, NETWORK.shared_store_score)
             cases = list(dict.fromkeys(h["case_id"] for h in store_hits))
             parts.append(f"{plural(len(cases), 'earlier case')} ({', '.join(cases[:3])}) used the same IP or device "
                          f"({plural(len(store_hits), 'shared value')})")
@@ -289,9 +294,10 @@ class SharedIpCheck:
         if score == 0.0:
             extra = "" if ctx.store is not None else " (no case store to compare other cases)"
             return [ok(self.name, self.name, f"no IP or device is shared between {subjects.kind}s{extra}"
-                                             + bad_rows_note(result), confidence=0.7, details=details)]
+                                             + bad_rows_note(result), confidence=NETWORK.shared_ok_confidence,
+                       details=details)]
         return [flag(self.name, self.name, "; ".join(parts[:3]) + bad_rows_note(result), score=score,
-                     confidence=0.75, evidence=evidence, details=details)]
+                     confidence=NETWORK.shared_confidence, evidence=evidence, details=details)]
 
     @staticmethod
     def _linkable(ctx, log, eips) -> tuple[list[str], list[str]]:
@@ -364,7 +370,8 @@ class RemoteAccessCheck:
             ctx_note = "; context only: " + ", ".join(f"{', '.join(t)} on {host}" for host, t in overlay[:3])
         if not remote:
             return [ok(self.name, self.name, f"no remote-desktop tool in {plural(len(result.rows), 'inventory row')}"
-                                             + ctx_note + bad_rows_note(result), confidence=0.7, details=details)]
+                                             + ctx_note + bad_rows_note(result), confidence=NETWORK.remote_ok_confidence,
+                       details=details)]
         evidence = []
         for h in remote:
             for x in h.hits:
@@ -377,7 +384,9 @@ class RemoteAccessCheck:
         strong = any(x.strong for h in remote for x in h.hits if x.tool.category == "remote_desktop")
         summary = "; ".join(f"{', '.join(_remote_tools(h))} on host {h.host}" for h in remote[:4])
         return [flag(self.name, self.name, f"remote-desktop tools: {summary}" + ctx_note + bad_rows_note(result),
-                     score=0.6 if strong else 0.35, confidence=0.85 if strong else 0.5, evidence=evidence,
+                     score=NETWORK.remote_strong_score if strong else NETWORK.remote_weak_score,
+                     confidence=NETWORK.remote_strong_confidence if strong else NETWORK.remote_weak_confidence,
+                     evidence=evidence,
                      details=details)]
 
 
@@ -424,8 +433,10 @@ class LongSessionsCheck:
         if not (long_idx.size or heavy_days or heavy_weeks):
             return [ok(self.name, self.name, f"longest session {float(length_h.max()):.1f} h; no day over "
                                              f"{opts.daily_hours_limit:g} h" + bad_rows_note(result),
-                       confidence=0.6, details=details)]
-        score = 0.35 + (0.1 if len(heavy_days) >= 2 or heavy_weeks else 0.0)
+                       confidence=NETWORK.long_sessions_confidence, details=details)]
+        score = NETWORK.long_sessions_score + (
+            NETWORK.long_sessions_repeat_bonus if len(heavy_days) >= NETWORK.long_sessions_repeat_days or heavy_weeks
+            else 0.0)
         evidence = [event_evidence(log, int(sess.first_event[i]), f"{subjects.kind} {sess.names[int(sess.subject[i])]}:"
                                                                   f" session of {length_h[i]:.1f} h")
                     for i in long_idx[np.argsort(-length_h[long_idx])][:MAX_EVIDENCE]]
@@ -437,5 +448,5 @@ class LongSessionsCheck:
             parts.append(f"{plural(len(heavy_days), 'day')} with {opts.daily_hours_limit:g}+ h online")
         if heavy_weeks:
             parts.append(f"{plural(len(heavy_weeks), 'week')} with {opts.weekly_hours_limit:g}+ h online")
-        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=score, confidence=0.6,
-                     evidence=evidence, details=details)]
+        return [flag(self.name, self.name, "; ".join(parts) + bad_rows_note(result), score=score,
+                     confidence=NETWORK.long_sessions_confidence, evidence=evidence, details=details)]

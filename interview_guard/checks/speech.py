@@ -8,6 +8,7 @@ Answer latency is low-weight context. Every flag carries time ranges a reviewer 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 from ..features import FeatureUnavailable
@@ -24,10 +25,55 @@ FLUENCY = "speech.fluency_claim_consistency"
 SPEAKER = "speech.speaker_consistency"
 LATENCY = "speech.answer_latency"
 
-MISMATCH_TOTAL_S = 30.0  # unclaimed-language speech that counts as a "long stretch" in total
-MISMATCH_STRETCH_S = 20.0  # ... or in one piece
-VOICE_MATCH_ACROSS = 0.6  # voice vectors of one person across interviews (same channel ~0.7-0.9)
-LATENCY_SLOW_S = 2.5
+
+
+@dataclass(frozen=True)
+class SpeechCalibration:
+    """Tuning constants of the speech signals. Switches and model settings live in ``config.speech`` /
+    ``config.risk`` (fluency on/off); the fluency ranges themselves live in ``speech/fluency.py``."""
+
+    # --- speech.transcript
+    empty_transcript_confidence: float = 0.5  # nothing transcribed: silence, music or unusable audio
+
+    # --- speech.language_mismatch (spoken language vs claimed languages)
+    mismatch_total_s: float = 30.0  # unclaimed-language speech that counts as a "long stretch" in total
+    mismatch_stretch_s: float = 20.0  # ... or in one piece
+    language_base_score: float = 0.3  # flag score = min(cap, base + gain * share of speech unclaimed)
+    language_share_gain: float = 0.3
+    language_score_cap: float = 0.6  # context-level: a language mismatch alone stays at "review"
+    language_flag_confidence: float = 0.7
+    no_speech_confidence: float = 0.3  # no transcribed speech to identify a language in
+    no_claims_confidence: float = 0.5  # informational: nothing claimed to compare with
+
+    # --- speech.fluency_claim_consistency (never adverse alone: modest scores and confidence)
+    fluency_few_outside_score: float = 0.35  # fewer than ``fluency_many_outside`` measures outside the native range
+    fluency_many_outside_score: float = 0.5
+    fluency_many_outside: int = 5
+    fluency_inconsistent_confidence: float = 0.45
+    fluency_not_heard_score: float = 0.2  # the claimed language was never spoken: claim unconfirmed
+    fluency_not_heard_confidence: float = 0.4
+
+    # --- speech.speaker_consistency
+    roles_from_sample_confidence: float = 0.65  # interviewer identified from a voice sample
+    roles_guessed_confidence: float = 0.4  # roles inferred (one voice / two voices)
+    other_voice_base_score: float = 0.45  # + the share of candidate-side speech in other voices ...
+    other_voice_score_cap: float = 0.8  # ... capped here
+    voice_match_across: float = 0.6  # voice vectors of one person across interviews (same channel ~0.7-0.9)
+    across_score: float = 0.5  # a different voice than in an earlier interview: score and confidence floor
+    across_confidence: float = 0.5
+
+    # --- speech.answer_latency (low-weight context only)
+    latency_slow_s: float = 2.5  # median answer latency counted as slow ...
+    latency_min_answers: int = 4  # ... over at least this many answers
+    reading_boundary_share: float = 0.9  # share of pauses at sentence boundaries that looks like reading ...
+    reading_min_pauses: int = 8  # ... over at least this many pauses
+    latency_flag_score: float = 0.25
+    latency_flag_confidence: float = 0.35
+    latency_ok_confidence: float = 0.5
+    latency_unmeasured_confidence: float = 0.2  # no question / answer turns separated
+
+
+SPEECH = SpeechCalibration()
 
 
 def _guard(name: str, fn: Callable[[], Signal]) -> Signal:
@@ -66,7 +112,7 @@ def transcript_signal(ctx: CaseContext) -> Signal:
                "model": asr.model, "windows": len(asr.windows), "guards": asr.guards.to_dict()}
     if not t.segments:
         return ok(CHECK, TRANSCRIPT, "No speech was transcribed (silence, music or unusable audio).",
-                  confidence=0.5, details=details)
+                  confidence=SPEECH.empty_transcript_confidence, details=details)
     dropped = len(asr.guards.dropped)
     extra = f"; {dropped} invented-looking segment(s) removed" if dropped else ""
     return ok(CHECK, TRANSCRIPT, f"Transcribed {len(t.segments)} segment(s), {words} words; language "
@@ -84,26 +130,28 @@ def language_signal(ctx: CaseContext) -> Signal:
                               "whisper_probability": s.whisper_probability, "text_language": s.text_language,
                               "text_confidence": s.text_confidence} for s in profile.stretches[:50]]}
     if not profile.stretches:
-        return ok(CHECK, LANGUAGE, "No transcribed speech to identify a language in.", confidence=0.3,
-                  details=details)
+        return ok(CHECK, LANGUAGE, "No transcribed speech to identify a language in.",
+                  confidence=SPEECH.no_speech_confidence, details=details)
     claimed = sorted({lc.code for lc in claims.languages})
     details["claimed_languages"] = claimed
     spoken = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(seconds.items(), key=lambda kv: -kv[1]))
     if not claimed:
         return ok(CHECK, LANGUAGE, f"Spoken: {spoken}. No language claims to compare with.", score=0.0,
-                  confidence=0.5, details=details)
+                  confidence=SPEECH.no_claims_confidence, details=details)
     unclaimed = [s for s in profile.stretches if s.language not in claimed and s.language != "uncertain"]
     total = sum(s.speech_s for s in unclaimed)
     longest = max((s.speech_s for s in unclaimed), default=0.0)
     details["unclaimed_speech_s"] = round(total, 2)
-    if total >= MISMATCH_TOTAL_S or longest >= MISMATCH_STRETCH_S:
+    if total >= SPEECH.mismatch_total_s or longest >= SPEECH.mismatch_stretch_s:
         langs = sorted({s.language for s in unclaimed})
         share = total / max(1e-6, sum(v for k, v in seconds.items() if k != "uncertain"))
         ev = [_span(s.start, s.end, f"{s.speech_s:.0f} s of speech in {s.language} (Whisper {s.whisper_language} "
                     f"p={s.whisper_probability:.2f}, text {s.text_language or '-'})") for s in unclaimed[:10]]
         return flag(CHECK, LANGUAGE, f"{total:.0f} s of speech in {', '.join(langs)}, which the candidate's "
-                    f"claims ({', '.join(claimed)}) do not include.", score=min(0.6, 0.3 + 0.3 * share),
-                    confidence=0.7, evidence=ev, details=details)
+                    f"claims ({', '.join(claimed)}) do not include.",
+                    score=min(SPEECH.language_score_cap,
+                              SPEECH.language_base_score + SPEECH.language_share_gain * share),
+                    confidence=SPEECH.language_flag_confidence, evidence=ev, details=details)
     return ok(CHECK, LANGUAGE, f"Spoken: {spoken}; consistent with the claimed languages ({', '.join(claimed)}).",
               details=details)
 
@@ -121,7 +169,7 @@ def fluency_signal(ctx: CaseContext) -> Signal:
                      "note": "Measured only to compare with the candidate's own claim; no accent scoring."}
     if not claims.languages:
         return ok(CHECK, FLUENCY, "No language claim: fluency measurements are informational only.",
-                  score=0.0, confidence=0.5, details=details)
+                  score=0.0, confidence=SPEECH.no_claims_confidence, details=details)
     findings = claim_findings(report, claims.languages)
     details["claims"] = [f.to_dict() for f in findings]
     bad = [f for f in findings if f.status == "inconsistent"]
@@ -130,13 +178,16 @@ def fluency_signal(ctx: CaseContext) -> Signal:
         f = bad[0]
         return flag(CHECK, FLUENCY, f"The candidate claims {f.level} {f.language}; {len(f.outside)} fluency "
                     f"measures fall outside the native range ({', '.join(f.outside)}). Verify in conversation.",
-                    score=0.35 if len(f.outside) < 5 else 0.5, confidence=0.45, details=details)
+                    score=SPEECH.fluency_few_outside_score if len(f.outside) < SPEECH.fluency_many_outside
+                    else SPEECH.fluency_many_outside_score,
+                    confidence=SPEECH.fluency_inconsistent_confidence, details=details)
     if unheard:
         f = unheard[0]
         spoken = ", ".join(k for k in report.seconds_by_language if k != "uncertain") or "other languages"
         return flag(CHECK, FLUENCY, f"The candidate claims {f.level} {f.language}, but none of the speech is in "
                     f"{f.language} (heard: {spoken}); the claim could not be confirmed.",
-                    score=0.2, confidence=0.4, details=details)
+                    score=SPEECH.fluency_not_heard_score, confidence=SPEECH.fluency_not_heard_confidence,
+                    details=details)
     summary = "; ".join(f"{f.level} {f.language}: {f.status.replace('_', ' ')}" for f in findings)
     return ok(CHECK, FLUENCY, f"Consistent with the claims ({summary}).", details=details)
 
@@ -158,7 +209,7 @@ def speaker_signal(ctx: CaseContext) -> Signal:
     findings: list[str] = []
     evidence: list[Evidence] = []
     score = 0.0
-    confidence = 0.65 if roles.method == "sample" else 0.4
+    confidence = SPEECH.roles_from_sample_confidence if roles.method == "sample" else SPEECH.roles_guessed_confidence
     if change.changed:
         labels = [v.label for v in change.voices]
         details["candidate_voices"] = labels
@@ -168,13 +219,13 @@ def speaker_signal(ctx: CaseContext) -> Signal:
                 evidence.append(_span(t.start, t.end, f"candidate-side turn in voice {t.speaker} "
                                       f"(main candidate voice is {labels[0]})"))
         share = sum(v.speech_s for v in change.voices[1:]) / max(1e-6, sum(v.speech_s for v in change.voices))
-        score = max(score, min(0.8, 0.45 + share))
+        score = max(score, min(SPEECH.other_voice_score_cap, SPEECH.other_voice_base_score + share))
         findings.append(f"{len(change.voices)} different voices answer on the candidate's side "
                         f"({', '.join(f'voice {v.label}: {v.speech_s:.0f} s' for v in change.voices)})")
     across = _across_interviews(ctx, change.candidate_vector, details, evidence)
     if across:
-        score = max(score, 0.5)
-        confidence = max(confidence, 0.5)
+        score = max(score, SPEECH.across_score)
+        confidence = max(confidence, SPEECH.across_confidence)
         findings.append(across)
     if findings:
         return flag(CHECK, SPEAKER, "; ".join(findings) + ". Listen to the marked turns.", score=score,
@@ -203,12 +254,12 @@ def _across_interviews(ctx: CaseContext, vector, details: dict, evidence: list[E
         o = np.asarray(other, np.float32)
         sim = float(v @ (o / (np.linalg.norm(o) + 1e-12)))
         compared.append({"case_id": case_id, "similarity": round(sim, 3)})
-        if sim < VOICE_MATCH_ACROSS:
+        if sim < SPEECH.voice_match_across:
             differ.append(case_id)
             evidence.append(Evidence("link", f"earlier interview {case_id} of candidate {ctx.candidate_id}: "
                                      f"different voice (similarity {sim:.2f})", ref=case_id))
     details["across_interviews"] = compared
-    details["across_threshold"] = VOICE_MATCH_ACROSS
+    details["across_threshold"] = SPEECH.voice_match_across
     if differ:
         return f"the voice differs from {len(differ)} earlier interview(s) of this candidate"
     return None
@@ -221,14 +272,16 @@ def latency_signal(ctx: CaseContext) -> Signal:
     details["note"] = "Low-weight context only; slow answers have many innocent causes."
     if not rep.answers:
         return ok(CHECK, LATENCY, "No question-and-answer turns were separated; timing not measured.",
-                  confidence=0.2, details=details)
-    reading = (rep.boundary_pause_share is not None and rep.boundary_pause_share >= 0.9 and rep.pauses >= 8)
-    slow = rep.median_s is not None and rep.median_s >= LATENCY_SLOW_S and len(rep.answers) >= 4
+                  confidence=SPEECH.latency_unmeasured_confidence, details=details)
+    reading = (rep.boundary_pause_share is not None and rep.boundary_pause_share >= SPEECH.reading_boundary_share
+               and rep.pauses >= SPEECH.reading_min_pauses)
+    slow = (rep.median_s is not None and rep.median_s >= SPEECH.latency_slow_s
+            and len(rep.answers) >= SPEECH.latency_min_answers)
     summary = f"Median answer latency {rep.median_s:.1f} s over {len(rep.answers)} answer(s)"
     if slow and reading:
         ev = [_span(a.question_end, a.answer_start, f"{a.latency:.1f} s before the answer")
               for a in sorted(rep.answers, key=lambda a: -a.latency)[:8]]
         return flag(CHECK, LATENCY, summary + f"; {rep.boundary_pause_share:.0%} of pauses fall at sentence "
-                    "boundaries, a reading-like cadence. Context only.", score=0.25, confidence=0.35,
-                    evidence=ev, details=details)
-    return ok(CHECK, LATENCY, summary + ".", confidence=0.5, details=details)
+                    "boundaries, a reading-like cadence. Context only.", score=SPEECH.latency_flag_score,
+                    confidence=SPEECH.latency_flag_confidence, evidence=ev, details=details)
+    return ok(CHECK, LATENCY, summary + ".", confidence=SPEECH.latency_ok_confidence, details=details)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..util import smoothstep  # temporal, lipsync, liveness import it from here
+
 if TYPE_CHECKING:
     from .records import Face
 
@@ -162,14 +164,6 @@ def blend_evidence(bgr: np.ndarray, landmarks: np.ndarray, t: float = 0.0) -> Bl
     score = blend_score(texture, colour)
     return BlendFrame(t=t, texture=round(texture, 4), colour=round(colour, 4), luma_step=round(luma_step, 2),
                       score=round(score, 4))
-
-
-def smoothstep(lo: float, hi: float, x: float) -> float:
-    """0 at ``lo``, 1 at ``hi`` (either order), smooth in between."""
-    if hi == lo:
-        return float(x >= hi)
-    t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
-    return t * t * (3.0 - 2.0 * t)
 
 
 # Calibrated on genuine registry footage and swaps of tuning donors (benchmarks/bench_liveness.py).

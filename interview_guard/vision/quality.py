@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..util import smoothstep  # also imported from here by callers
 from .records import FaceQuality
 
 # Face-mesh landmark indices (MediaPipe canonical mesh).
@@ -28,13 +29,6 @@ class QualityOptions:
     yaw_ok: float = 30.0  # degrees: fully usable up to here
     yaw_max: float = 65.0  # degrees: no identity evidence beyond
     min_score: float = 0.2  # usable when the combined score reaches this
-
-
-def smoothstep(lo: float, hi: float, x: float) -> float:
-    if hi <= lo:
-        return 1.0 if x >= hi else 0.0
-    t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
-    return t * t * (3.0 - 2.0 * t)
 
 
 def pose_from_mesh(landmarks: np.ndarray) -> tuple[float, float, float]:

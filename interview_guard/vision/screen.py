@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..util import smoothstep
+
 ANALYSIS_SIDE = 256  # largest spectrum patch side (pixels at native resolution)
 MIN_SIDE = 96  # smallest: below this the block-harmonic exclusion leaves too few bins
 
@@ -32,14 +34,6 @@ class ScreenFrameCues:
     glare_share: float  # share of the face region that is saturated white
     glare_score: float
     score: float  # combined, 0..1
-
-
-def smoothstep(lo: float, hi: float, x: float) -> float:
-    """0 at ``lo``, 1 at ``hi`` (either order), smooth in between."""
-    if hi == lo:
-        return float(x >= hi)
-    t = min(1.0, max(0.0, (x - lo) / (hi - lo)))
-    return t * t * (3.0 - 2.0 * t)
 
 
 def _patch(img: np.ndarray, centre: tuple[float, float], side: int) -> np.ndarray:
