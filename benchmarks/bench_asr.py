@@ -82,8 +82,9 @@ def stream(path: Path, cfg: AnalyzerConfig, models: ModelStore, runtime: OnnxRun
 
 
 def bench_wer(models, runtime, threads, tmp: Path) -> list[str]:
-    from interview_guard.speech.asr import load_whisper
     from support.wer import normalize_text, wer
+
+    from interview_guard.speech.asr import load_whisper
 
     clips = librivox()
     rows = ["| model | clips | reference words | S | D | I | WER | language |", "|---|---|---|---|---|---|---|---|"]

@@ -178,11 +178,11 @@ def _screen_photo(page: np.ndarray, rng: random.Random) -> np.ndarray:
 
 def bench_resumes() -> dict:
     import docx
+    from support.resume_render import render_lines
+    from support.textpdf import write_text_pdf
 
     from interview_guard.documents.resume import read_resume
-    from support.resume_render import render_lines
     from interview_guard.documents.resume_text import country_code, language_code
-    from support.textpdf import write_text_pdf
 
     data_dir = Path(os.environ.get("INTERVIEW_GUARD_DATA") or Path.home() / ".cache/interview_guard/data") / "jsonresume-schema"
     names = ["sample.resume.json", "examples/career-changer.resume.json", "examples/new-grad.resume.json",

@@ -30,10 +30,10 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from interview_guard.vision.compare import still_analyzer  # noqa: E402
+from support import synth  # noqa: E402
 
 from interview_guard.config import AnalyzerConfig, default_data_dir  # noqa: E402
-from support import synth  # noqa: E402
-from interview_guard.vision.compare import still_analyzer  # noqa: E402
 
 RESULTS = HERE / "results"
 PHOTOS = {"obama": ("face-recognition-images", "obama.jpg"), "obama2": ("face-recognition-images", "obama2.jpg"),

@@ -67,10 +67,10 @@ def data(*parts: str) -> Path:
 def build_clips(quick: bool) -> list[tuple[str, str, Path, str]]:
     """(name, label, path, group) — label genuine / replay / print / swap; group for swaps."""
     import cv2
+    from support import synth
 
     from interview_guard import media
     from interview_guard.vision import forgery
-    from support import synth
 
     WORK.mkdir(parents=True, exist_ok=True)
     clips: list[tuple[str, str, Path, str]] = []

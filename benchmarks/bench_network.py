@@ -30,8 +30,9 @@ EVENT_CHECKS = ("network.anonymizer", "network.ip_churn", "network.shared_ip", "
 
 
 def _models(tmp: Path):
-    from interview_guard.netmeta.features import IP_DATA_ENTRIES
     from support.netsynth import synthetic_ip_data
+
+    from interview_guard.netmeta.features import IP_DATA_ENTRIES
     from interview_guard.runtime.models import ModelStore
 
     store = ModelStore()

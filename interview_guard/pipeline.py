@@ -22,8 +22,7 @@ from .errors import FeatureUnavailable, InputError, InterviewGuardError
 from .features import FeatureEnv, FeatureSpec
 from .hashing import sha256_file
 from .resolver import CaseTimer, FeatureResolver, Progress
-from .types import (CaseInfo, CaseInputs, InputRecord, MediaInfo, ModelUse, RiskReport, RuntimeInfo,
-                    Signal)
+from .types import CaseInfo, CaseInputs, InputRecord, MediaInfo, ModelUse, RiskReport, RuntimeInfo, Signal
 
 logger = logging.getLogger(__name__)
 

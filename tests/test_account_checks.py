@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 
+from support.netsynth import EventSpec, write_events_csv
 from test_network_checks import FakeHit, FakeStore, analyze, iso, sig
 
 from interview_guard.netmeta.accounts import names_match
 from interview_guard.netmeta.messages import scan_message
-from support.netsynth import EventSpec, write_events_csv
 
 ACCOUNT = ("account.profile_changes", "account.payout_mismatch", "account.shared_identity_document",
            "account.review_collusion", "account.multi_operator", "messages.payment_and_offplatform")

@@ -107,9 +107,10 @@ def _analyze(tmp_path, value: int, model: Path | None):
     from interview_guard.checks import registered_checks
     from interview_guard.features import registry
     importlib.import_module("interview_guard.vision.liveness_features")  # registers the feature
+    from support.synth import write_mp4
+
     from interview_guard.pipeline import Analyzer
     from interview_guard.types import CaseInputs
-    from support.synth import write_mp4
 
     clip = write_mp4([np.full((120, 160, 3), value, np.uint8)] * 10, tmp_path / f"clip{value}.mp4", fps=5)
     specs = {"faces": FeatureSpec("faces", "video", build=lambda env: _FakeFaces()),

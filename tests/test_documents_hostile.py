@@ -7,11 +7,11 @@ import zipfile
 import zlib
 
 import pytest
+from support.textpdf import text_pdf_bytes, write_text_pdf
 
 from interview_guard.config import DocumentOptions, MediaOptions
 from interview_guard.documents.limits import check_zip, load_document_image, pdf_text
 from interview_guard.documents.resume import read_resume
-from support.textpdf import text_pdf_bytes, write_text_pdf
 from interview_guard.errors import InputError, LimitExceeded
 
 RESUME = ["Jane Doe", "jane@example.com", "# Experience", "Engineer at Acme | 2019-01 - 2021-06"]

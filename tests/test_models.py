@@ -15,9 +15,16 @@ import pytest
 from interview_guard import cli
 from interview_guard.errors import InputError, ModelError
 from interview_guard.runtime import fetch as fetch_mod
+from interview_guard.runtime.models import (
+    ModelStore,
+    combined_digest,
+    data_manifest_paths,
+    default_manifest_path,
+    load_data_manifest,
+    load_manifest,
+    parse_manifest,
+)
 from interview_guard.runtime.transforms import TRANSFORMS
-from interview_guard.runtime.models import (ModelStore, combined_digest, data_manifest_paths, load_data_manifest,
-                                            load_manifest, parse_manifest, default_manifest_path)
 
 
 def sha(b: bytes) -> str:

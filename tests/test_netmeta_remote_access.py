@@ -7,8 +7,7 @@ import pytest
 
 from interview_guard.netmeta.maxmind import facts_from_record
 from interview_guard.netmeta.readers import EndpointRecord
-from interview_guard.netmeta.remote_access import (find_remote_access, group_by_host, load_catalog,
-                                                   normalize_process)
+from interview_guard.netmeta.remote_access import find_remote_access, group_by_host, load_catalog, normalize_process
 
 REQUIRED = {"anydesk", "teamviewer", "rustdesk", "chrome-remote-desktop", "splashtop", "parsec", "vnc", "rdp",
             "radmin", "screenconnect", "logmein", "zoho-assist", "ammyy", "supremo", "aeroadmin", "nomachine",

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from support.netsynth import EventSpec, synthetic_ip_data, write_events_csv
 
 from interview_guard.config import AnalyzerConfig, NetworkOptions
-from support.netsynth import EventSpec, synthetic_ip_data, write_events_csv
 from interview_guard.types import CaseInputs
 
 NETWORK = ("network.anonymizer", "network.location_claim", "network.timezone_claim", "network.ip_churn",
@@ -134,6 +134,7 @@ def test_vpn_alone_never_raises_risk_above_review(tmp_path):
 
 def test_missing_ip_data_skips_the_anonymizer_check(tmp_path):
     from support.netsynth import FileModels
+
     from interview_guard.pipeline import Analyzer
 
     log = write_events_csv(tmp_path / "e.csv", benign_events(days=1))

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.textpdf import write_text_pdf
 
 from interview_guard.documents.resume import from_json_resume, read_resume
 from interview_guard.documents.resume_text import language_level, normalize_month
-from support.textpdf import write_text_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,18 @@ import pytest
 
 from interview_guard.checks.base import errored, flag, ok, skipped
 from interview_guard.errors import InputError
-from interview_guard.risk import (GUARDRAIL_CONTEXT_ONLY, NOTE, Policy, fuse, level_for,
-                                  known_signals, load_policy, parse_policy, select_followups, sigmoid)
+from interview_guard.risk import (
+    GUARDRAIL_CONTEXT_ONLY,
+    NOTE,
+    Policy,
+    fuse,
+    known_signals,
+    level_for,
+    load_policy,
+    parse_policy,
+    select_followups,
+    sigmoid,
+)
 from interview_guard.risk.policy import policy_from_mapping
 
 CONTEXT = ("speech.fluency_claim_consistency", "network.anonymizer", "network.location_claim",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..cli import Output, load_config
 
+
 def register(sub) -> None:
     p = sub.add_parser("check-network", help="network, device and account signals from logs (no recording needed)")
     p.add_argument("events", nargs="?", help="network / login events: CSV, JSON Lines, or a Zoom / Teams participant report")

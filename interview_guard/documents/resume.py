@@ -17,8 +17,7 @@ from ..claims import Claims, EmployerClaim, LanguageClaim
 from ..config import DocumentOptions
 from ..errors import InputError
 from . import limits
-from .resume_text import (country_code, language_code, language_level, normalize_month,
-                          parse_resume_text)
+from .resume_text import country_code, language_code, language_level, normalize_month, parse_resume_text
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,17 @@ import numpy as np
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import AudioChunk
-from ._common import (SAMPLE_RATE, check_file, decodable_stream, ffmpeg_error_text, media_origin,
-                      open_container, stated_duration, stream_time, warn_if_short)
+from ._common import (
+    SAMPLE_RATE,
+    check_file,
+    decodable_stream,
+    ffmpeg_error_text,
+    media_origin,
+    open_container,
+    stated_duration,
+    stream_time,
+    warn_if_short,
+)
 
 logger = logging.getLogger(__name__)
 

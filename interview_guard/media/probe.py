@@ -13,9 +13,19 @@ from pathlib import Path
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import MediaInfo
-from ._common import (MOV_FAMILY, audio_codec_allowed, check_file, codec_name, ffmpeg_error_text,
-                      first_audio_stream, first_video_stream, format_names, media_origin,
-                      open_container, video_codec_allowed)
+from ._common import (
+    MOV_FAMILY,
+    audio_codec_allowed,
+    check_file,
+    codec_name,
+    ffmpeg_error_text,
+    first_audio_stream,
+    first_video_stream,
+    format_names,
+    media_origin,
+    open_container,
+    video_codec_allowed,
+)
 
 logger = logging.getLogger(__name__)
 

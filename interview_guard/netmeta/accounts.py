@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import permutations
 from dataclasses import dataclass
+from itertools import permutations
 from typing import Iterable, Sequence
 
 from .clusters import SharedValue

@@ -21,8 +21,17 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError
-from .tabular import (COLUMN_ALIASES, ProblemLog, ReadResult, canon_column, column_map, detect_format, normalize_ip,
-                      open_text, parse_timestamp)
+from .tabular import (
+    COLUMN_ALIASES,
+    ProblemLog,
+    ReadResult,
+    canon_column,
+    column_map,
+    detect_format,
+    normalize_ip,
+    open_text,
+    parse_timestamp,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,9 @@ import numpy as np
 from ..errors import InterviewGuardError
 from ..features import FeatureEnv, FeatureUnavailable, feature
 from .activity import IpGeo
-from .ipintel import ANONYMIZER_KINDS, KINDS, IpBatch, IpInfo, IpIntel, SourceInfo
 from .eventlog import EventLog
-from .readers import (ReadResult, read_account_history, read_endpoints, read_events, read_messages,
-                      read_reviews)
+from .ipintel import ANONYMIZER_KINDS, KINDS, IpBatch, IpInfo, IpIntel, SourceInfo
+from .readers import ReadResult, read_account_history, read_endpoints, read_events, read_messages, read_reviews
 
 logger = logging.getLogger(__name__)
 

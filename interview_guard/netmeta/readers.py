@@ -18,8 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tabular import (MAX_PROBLEMS_KEPT, ReadProblem, ReadResult, canon_column, clean_text, detect_format, iso_utc,
-                      normalize_ip, open_text, parse_timestamp, read_rows)
+from .tabular import (
+    MAX_PROBLEMS_KEPT,
+    ReadProblem,
+    ReadResult,
+    canon_column,
+    clean_text,
+    detect_format,
+    iso_utc,
+    normalize_ip,
+    open_text,
+    parse_timestamp,
+    read_rows,
+)
 
 # Re-exported: callers read these from here (the reading primitives live in .tabular).
 __all__ = ["MAX_PROBLEMS_KEPT", "AccountChange", "EndpointRecord", "Message", "ReadProblem", "ReadResult", "Review",

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..errors import DependencyMissing, ModelError
 from ..types import Segment, Transcript, Word
-from .hallucination import GuardOptions, GuardStats, guard_segments
 from .buffer import AudioBuffer
+from .hallucination import GuardOptions, GuardStats, guard_segments
 from .vad import SpeechSpan, VadChunk
 
 if TYPE_CHECKING:

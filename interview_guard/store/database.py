@@ -28,8 +28,7 @@ from .records import AnalysisSummary, AuditEntry, EmbeddingHit, LinkHit, PurgeRe
 from .vectors import VectorIndex
 
 if TYPE_CHECKING:
-    from ..types import Link
-    from ..types import RiskReport
+    from ..types import Link, RiskReport
 
 logger = logging.getLogger(__name__)
 
