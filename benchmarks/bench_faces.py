@@ -149,11 +149,11 @@ def speed(sample_fps: float) -> str:
         for full in (True, False):
             det = MediapipeDetector(video=True, max_faces=6, full_range=full)
             det.detect(frames[0][:, :, ::-1])  # warm-up
-            t_det = _time(lambda f: det.detect(f[:, :, ::-1]), frames)
+            t_det = _time(lambda f, det=det: det.detect(f[:, :, ::-1]), frames)
             det.close()
             fa = FaceAnalyzer(embedder, AnalyzerOptions(video=True, full_range=full))
             fa.analyze(frames[0])
-            t_all = _time(lambda f: fa.analyze(f), frames)
+            t_all = _time(fa.analyze, frames)
             crops = [face.crop for face in fa.analyze(frames[-1]).faces]
             fa.close()
             t_emb = _time(lambda c: embedder.embed([c]), crops * 20) if crops else float("nan")

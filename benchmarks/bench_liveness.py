@@ -133,7 +133,7 @@ def run_clips(clips, fas_samples: int) -> dict[str, dict[str, tuple[str, float, 
     cfg = AnalyzerConfig(store_path=None, checks=CHECKS, liveness=LivenessOptions(fas_max_samples=fas_samples))
     results = {}
     with Analyzer(cfg, use_store=False) as analyzer:
-        for name, label, path, group in clips:
+        for name, label, path, _group in clips:
             t0 = time.perf_counter()
             report = analyzer.analyze(CaseInputs(media=path))
             results[name] = {s.name: (s.status, float(s.score), float(s.confidence)) for s in report.signals}

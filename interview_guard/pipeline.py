@@ -170,7 +170,8 @@ class Analyzer:
         with timer.stage("risk"):
             assessment, followups = fuse(signals, self.policy, fluency_enabled=self.config.risk.fluency_enabled)
         if load_errors:  # strict loading: a module that did not load is a gap the reviewer must see first
-            gaps = tuple(f"Coverage gap: module {m} failed to load; its checks did not run" for m in sorted(load_errors))
+            gaps = tuple(f"Coverage gap: module {m} failed to load; its checks did not run"
+                         for m in sorted(load_errors))
             assessment = replace(assessment, reasons=gaps + assessment.reasons)
         timer.timings["total"] = time.perf_counter() - t_start
         report = RiskReport(

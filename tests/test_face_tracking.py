@@ -125,7 +125,7 @@ def test_face_check_flags_switch_and_links_embeddings(rng):
     assert sigs["face.multiple_people"].status == "ok"
     assert sigs["face.id_photo_match"].status == "skipped"
     assert sigs["face.cross_interview"].status == "skipped"  # no store
-    assert [l.kind for l in ctx.links] == ["face_embedding", "face_embedding"]
+    assert [link.kind for link in ctx.links] == ["face_embedding", "face_embedding"]
     assert len(ctx.links[0].value) == 128
 
 

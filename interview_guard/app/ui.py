@@ -187,7 +187,8 @@ def build_app(config: AnalyzerConfig | None = None, analyzer_factory: AnalyzerFa
     host = AnalyzerHost(analyzer_factory)
 
     def analyze(media, id_image, resume, network_log, claims, candidate_id, endpoints=None, accounts=None,
-                reviews=None, messages=None, interviewer_sample=None, progress=gr.Progress()):
+                reviews=None, messages=None, interviewer_sample=None,
+                progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker through this default
         values = dict(zip(INPUT_ROLES, (media, id_image, resume, network_log, claims, candidate_id,
                                         endpoints, accounts, reviews, messages, interviewer_sample)))
         try:

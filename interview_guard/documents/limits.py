@@ -191,7 +191,8 @@ def check_zip(path: Path, opts: DocumentOptions, what: str = "DOCX") -> None:
             raise InputError(f"{what} {path} is encrypted (password protected)", fix="export an unprotected copy")
         total += info.file_size
         if info.file_size > 1 << 20 and info.file_size > opts.max_zip_ratio * max(1, info.compress_size):
-            raise LimitExceeded(f"{what} {path}: member {info.filename!r} expands {info.file_size / max(1, info.compress_size):.0f}x "
+            ratio = info.file_size / max(1, info.compress_size)
+            raise LimitExceeded(f"{what} {path}: member {info.filename!r} expands {ratio:.0f}x "
                                 f"(limit {opts.max_zip_ratio:.0f}x): a zip bomb?")
     if total > opts.max_zip_bytes:
         raise LimitExceeded(f"{what} {path} expands to {total / 2**20:.0f} MiB, over the limit of "

@@ -179,7 +179,8 @@ class TextReader:
     def from_runtime(cls, runtime, models, options: OcrOptions | None = None) -> "TextReader":
         """Outside the pipeline (CLI, benchmarks): ``OnnxRuntime`` + ``ModelStore``."""
         opts = options or OcrOptions()
-        sess = {n: runtime.session(n, models.path(n)) for n in (DET_MODEL, REC_MODEL) + ((CLS_MODEL,) if opts.use_cls else ())}
+        names = (DET_MODEL, REC_MODEL) + ((CLS_MODEL,) if opts.use_cls else ())
+        sess = {n: runtime.session(n, models.path(n)) for n in names}
         return cls(sess[DET_MODEL], sess[REC_MODEL], sess.get(CLS_MODEL), options=opts)
 
     # ------------------------------------------------------------------ public

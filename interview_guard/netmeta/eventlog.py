@@ -149,7 +149,8 @@ class EventLogBuilder:
                          np.asarray(self._dur, np.float64), self._cols)
 
 
-def _make_log(source: str, ts: np.ndarray, line: np.ndarray, dur: np.ndarray, cols: Mapping[str, Sequence[str]]) -> EventLog:
+def _make_log(source: str, ts: np.ndarray, line: np.ndarray, dur: np.ndarray,
+              cols: Mapping[str, Sequence[str]]) -> EventLog:
     kw: dict[str, Any] = {}
     for c in COLUMNS:
         kw[c], kw[f"{c}_values"] = _intern(cols[c])

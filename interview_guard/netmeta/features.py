@@ -41,7 +41,8 @@ def _input(env: FeatureEnv, field_name: str, what: str) -> Path:
 
 @feature("network_events", "derived", description="network / login events (CSV, JSON Lines, participant reports)")
 def network_events(env: FeatureEnv, get) -> ReadResult:
-    return read_events(_input(env, "network_log", "network log"), participant_tz=env.config.network.participant_report_tz)
+    return read_events(_input(env, "network_log", "network log"),
+                       participant_tz=env.config.network.participant_report_tz)
 
 
 @feature("endpoint_inventory", "derived", description="processes and connections per host")

@@ -148,7 +148,8 @@ def _review(line: int, r: dict) -> Review:
         except ValueError:
             raise ValueError(f"rating {rating_text!r} is not a number") from None
     return Review(line=line, timestamp=parse_timestamp(r["timestamp"]),
-                  reviewer_account=clean_text(r["reviewer_account"]), reviewee_account=clean_text(r["reviewee_account"]),
+                  reviewer_account=clean_text(r["reviewer_account"]),
+                  reviewee_account=clean_text(r["reviewee_account"]),
                   rating=rating)
 
 

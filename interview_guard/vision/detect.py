@@ -200,7 +200,8 @@ class YuNetDetector:
         names = {o.name for o in session.get_outputs()}
         need = {f"{k}_{s}" for k in ("cls", "obj", "bbox", "kps") for s in self.STRIDES}
         if not need <= names:
-            raise ModelError(f"YuNet model lacks outputs {sorted(need - names)}", fix="interview-guard models verify yunet")
+            raise ModelError(f"YuNet model lacks outputs {sorted(need - names)}",
+                             fix="interview-guard models verify yunet")
 
     def detect(self, bgr: np.ndarray) -> list[RawFace]:
         import cv2

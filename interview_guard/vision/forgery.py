@@ -88,7 +88,7 @@ def screen_replay(frames: Iterable[np.ndarray], options: ReplayOptions = ReplayO
     glare_c = (rng.uniform(0.25, 0.75) * W, rng.uniform(0.15, 0.5) * H)
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     glare = o.glare * 255 * np.exp(-(((xx - glare_c[0]) / (0.12 * W)) ** 2 + ((yy - glare_c[1]) / (0.09 * H)) ** 2))
-    for i, src in enumerate(frames):
+    for src in frames:
         sh, sw = src.shape[:2]
         disp_w = int(o.screen_fill * W)
         disp_h = int(round(disp_w * sh / sw))
@@ -108,7 +108,8 @@ def screen_replay(frames: Iterable[np.ndarray], options: ReplayOptions = ReplayO
         shake = rng.normal(0, o.shake_px, size=2)
         src_pts = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
         dst_pts = np.float32([[x0 + tilt[0], y0], [x0 + pw + tilt[1], y0 + tilt[2] * 0.3],
-                              [x0 + pw - tilt[1] * 0.5, y0 + ph], [x0 - tilt[3] * 0.5, y0 + ph]]) + shake.astype(np.float32)
+                              [x0 + pw - tilt[1] * 0.5, y0 + ph], [x0 - tilt[3] * 0.5, y0 + ph]])
+        dst_pts = dst_pts + shake.astype(np.float32)
         m = cv2.getPerspectiveTransform(src_pts, dst_pts.astype(np.float32))
         warped = cv2.warpPerspective(panel, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=(-1, -1, -1))
         inside = warped[:, :, 0] >= 0
