@@ -96,11 +96,14 @@ def accuracy(threshold: float) -> str:
     for t in sorted({0.25, 0.3, threshold, 0.4, 0.45, 0.5, 0.55, 0.6}):
         fn_t, fp_t = errors_at(t)
         mark = " **(default)**" if t == threshold else ""
-        lines.append(f"| {t:.3f}{mark} | {len(same) - fn_t}/{len(same)} | {len(diff) - fp_t}/{len(diff)} | {fn_t + fp_t} |")
+        lines.append(f"| {t:.3f}{mark} | {len(same) - fn_t}/{len(same)} | {len(diff) - fp_t}/{len(diff)} "
+                     f"| {fn_t + fp_t} |")
     q = lambda v, p: float(np.percentile([s for s, *_ in v], p))  # noqa: E731
     lines += ["", "| pairs | min | 5th pct | median | 95th pct | max |", "|---|---|---|---|---|---|",
-              f"| same person | {hi:.3f} | {q(same, 5):.3f} | {q(same, 50):.3f} | {q(same, 95):.3f} | {max(s for s, *_ in same):.3f} |",
-              f"| different people | {min(s for s, *_ in diff):.3f} | {q(diff, 5):.3f} | {q(diff, 50):.3f} | {q(diff, 95):.3f} | {lo:.3f} |",
+              f"| same person | {hi:.3f} | {q(same, 5):.3f} | {q(same, 50):.3f} | {q(same, 95):.3f} "
+              f"| {max(s for s, *_ in same):.3f} |",
+              f"| different people | {min(s for s, *_ in diff):.3f} | {q(diff, 5):.3f} | {q(diff, 50):.3f} "
+              f"| {q(diff, 95):.3f} | {lo:.3f} |",
               "", f"Hardest same pair: {min(same)[1]} vs {min(same)[2]} ({hi:.3f}); "
               f"hardest different pair: {max(diff)[1]} vs {max(diff)[2]} ({lo:.3f}).",
               f"Errors at the default threshold {threshold}: {fn} false rejections, {fp} false acceptances. "

@@ -23,7 +23,8 @@ def brightness_model(path: Path, size: int = 32, two_class: bool = False, dims: 
     inp = helper.make_tensor_value_info("image", TensorProto.FLOAT, shape)
     nodes = [helper.make_node("ReduceMean", ["image"], ["p"], keepdims=1)]
     if two_class:
-        nodes += [helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])),
+        one = helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])
+        nodes += [helper.make_node("Constant", [], ["one"], value=one),
                   helper.make_node("Sub", ["one", "p"], ["q"]),
                   helper.make_node("Reshape", ["q", "s"], ["q2"]), helper.make_node("Reshape", ["p", "s"], ["p2"]),
                   helper.make_node("Concat", ["q2", "p2"], ["prob"], axis=1)]
