@@ -73,7 +73,7 @@ def probe(path: str | Path, opts: MediaOptions | None = None) -> MediaInfo:
                 width, height = height, width
             _check_frame_size(p, width, height, opts)
         indexed = duration is not None and not estimated and format_names(c) & MOV_FAMILY
-        if indexed and not tail_cut_tolerated:
+        if duration is not None and indexed and not tail_cut_tolerated:
             for stream in (video, audio):
                 if stream is not None:
                     _check_tail(c, p, stream, duration, size)

@@ -92,7 +92,7 @@ def _frames(p: Path, opts: MediaOptions, rate: float) -> Iterator[Frame]:
                                         f"{frame.height}, over {opts.max_width}x{opts.max_height}")
                 yield Frame(index=index, t=t, image=to_bgr(frame))
         finally:
-            decoded.close()
+            decoded.close()  # type: ignore[attr-defined]  # PyAV's stubs say Iterator; decode() returns a generator
 
 
 def to_bgr(frame) -> np.ndarray:

@@ -90,7 +90,7 @@ class EventLog(Sequence[NetworkEvent]):
     def __len__(self) -> int:
         return int(self.ts.shape[0])
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         d = float(self.duration[i])
@@ -304,10 +304,10 @@ def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], pr
         if len(fields) == 1:
             rows = [(r,) for r in rows]
         columns = list(zip(*rows)) if rows else [() for _ in fields]
-        for f, values in zip(fields, columns):
-            cols[f] = list(values)
-        for f in missing:
-            cols[f] = [""] * len(lines)
+        for name, values in zip(fields, columns):
+            cols[name] = list(values)
+        for name in missing:
+            cols[name] = [""] * len(lines)
 
 
 def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: ProblemLog) -> None:
