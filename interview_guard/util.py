@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any, Iterable
 
 
 def smoothstep(lo: float, hi: float, x: float) -> float:
@@ -15,3 +16,9 @@ def smoothstep(lo: float, hi: float, x: float) -> float:
 def data_uri(jpeg: bytes | None) -> str | None:
     """A JPEG as a ``data:`` URI for self-contained reports (None for no image)."""
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii") if jpeg else None
+
+
+def float4(values: Iterable[Any]) -> tuple[float, float, float, float]:
+    """A box (x, y, w, h) as four floats; raises ValueError when it does not hold exactly four values."""
+    a, b, c, d = (float(v) for v in values)
+    return a, b, c, d

@@ -13,12 +13,15 @@ import logging
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from ..config import DocumentOptions, MediaOptions
 from ..errors import InputError, LimitExceeded, require_file
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ def read_text_file(path: Path, opts: DocumentOptions, what: str) -> str:
 
 # --------------------------------------------------------------------------- PDF
 @contextmanager
-def open_pdf(path: Path, opts: DocumentOptions, what: str = "PDF") -> Iterator["object"]:
+def open_pdf(path: Path, opts: DocumentOptions, what: str = "PDF") -> Iterator[PdfReader]:
     """A pypdf PdfReader under tight limits; raises InputError for encrypted / broken files."""
     import pypdf
     from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
@@ -76,6 +79,7 @@ def open_pdf(path: Path, opts: DocumentOptions, what: str = "PDF") -> Iterator["
         try:
             reader = pypdf.PdfReader(str(path), strict=False)
             if reader.is_encrypted:
+                opened: int  # PasswordType is an IntEnum; NOT_DECRYPTED is 0
                 try:
                     opened = reader.decrypt("")
                 except Exception:

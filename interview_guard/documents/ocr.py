@@ -329,7 +329,7 @@ def _box_score(prob: np.ndarray, box: np.ndarray) -> float:
     shifted = box.copy()
     shifted[:, 0] -= xmin
     shifted[:, 1] -= ymin
-    cv2.fillPoly(mask, shifted.reshape(1, -1, 2).astype(np.int32), 1)
+    cv2.fillPoly(mask, list(shifted.reshape(1, -1, 2).astype(np.int32)), 1)  # type: ignore[call-overload]  # opencv's stubs type color as a Sequence; a number is accepted
     return float(cv2.mean(prob[ymin:ymax + 1, xmin:xmax + 1], mask)[0])
 
 

@@ -304,7 +304,7 @@ class AsrStream:
             prob.setdefault(w.language, []).append(w.language_probability)
         if not weight:
             return "", 0.0
-        lang = max(weight, key=weight.get)
+        lang = max(weight, key=lambda k: weight[k])
         return lang, float(np.mean(prob[lang]))
 
 

@@ -69,18 +69,18 @@ def face_crop(bgr: np.ndarray, landmarks: np.ndarray, margin: float = 1.35, size
         return None
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     s = size / side
-    m = np.float32([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]])
+    m = np.array([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]], dtype=np.float32)
     img = cv2.warpAffine(bgr, m, (size, size), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
-    local = pts * s + np.float32([size / 2 - s * cx, size / 2 - s * cy])
+    local = pts * s + np.array([size / 2 - s * cx, size / 2 - s * cy], dtype=np.float32)
     return FaceCrop(image=img, landmarks=local, scale=s, origin=(float(cx - side / 2), float(cy - side / 2)))
 
 
-def polygon_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+def polygon_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
     import cv2
 
     mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.int32(np.round(points))], 1)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)  # type: ignore[call-overload]  # opencv's stubs type color as a Sequence; a number is accepted
     return mask.astype(bool)
 
 
@@ -103,8 +103,8 @@ def face_regions(crop: FaceCrop) -> FaceRegions | None:
     oval = lm[list(FACE_OVAL)]
     inside = polygon_mask(shape, oval)
     features = np.zeros(shape, bool)
-    for ring in EYE_RINGS:
-        features |= polygon_mask(shape, shrink(lm[list(ring)], 1.6))
+    for eye in EYE_RINGS:
+        features |= polygon_mask(shape, shrink(lm[list(eye)], 1.6))
     features |= polygon_mask(shape, shrink(lm[list(LIPS_OUTER)], 1.25))
     brow_y = float(lm[list(BROWS)][:, 1].max())
     brows = np.zeros(shape, bool)

@@ -167,7 +167,7 @@ class ChallengeDetector:
             pool = [x for x in self.frames if x.embedding is not None and (x.quality or 0) >= 0.5]
         if not pool:
             return None
-        v = np.mean([x.embedding for x in pool], axis=0)
+        v = np.mean([x.embedding for x in pool if x.embedding is not None], axis=0)
         return v / (np.linalg.norm(v) + 1e-9)
 
     def _check(self, key: str, a: int, b: int, baseline: float) -> ChallengeMoment:

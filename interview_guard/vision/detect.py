@@ -144,6 +144,7 @@ class MediapipeDetector:
         return out
 
     def _meshes(self, rgb: np.ndarray, w: int, h: int) -> list[np.ndarray]:
+        assert self._mesh is not None  # callers check
         res = self._mesh.process(rgb)
         meshes: list[np.ndarray] = []
         for fl in res.multi_face_landmarks or ():

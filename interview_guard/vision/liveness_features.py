@@ -153,7 +153,7 @@ class _BlendExtractor:
         from .blending import blend_evidence, primary_mesh_face
 
         face = primary_mesh_face(upstream.get("faces"))
-        if face is None:
+        if face is None or face.landmarks is None:  # primary_mesh_face returns only faces with a mesh
             return None
         self.seen += 1
         if not face.quality.usable:
@@ -209,7 +209,7 @@ class _MouthExtractor:
         from .lipsync import MouthSample, mouth_opening
 
         face = primary_mesh_face(upstream.get("faces"))
-        if face is None:
+        if face is None or face.landmarks is None:  # primary_mesh_face returns only faces with a mesh
             return None
         v = mouth_opening(face.landmarks)
         if v is None:

@@ -168,8 +168,8 @@ def glare_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> f
     if x1 - x0 < 8 or y1 - y0 < 8:
         return 0.0
     hsv = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2HSV)
-    bright = (hsv[:, :, 2] >= 235) & (hsv[:, :, 1] <= 50)
-    bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    bright_px = (hsv[:, :, 2] >= 235) & (hsv[:, :, 1] <= 50)
+    bright = cv2.morphologyEx(bright_px.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     return float(bright.mean())
 
 
