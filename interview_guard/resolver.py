@@ -84,6 +84,7 @@ class FeatureResolver:
         if spec.kind != "derived":  # stream features come only from the stream pass
             self.failures[name] = FeatureUnavailable(f"{name} was not computed (no {spec.kind} stream)")
             raise self.failures[name]
+        assert spec.compute is not None  # FeatureSpec.__post_init__: every derived feature has one
         try:
             with self.timer.stage(f"feature.{name}"):
                 value = spec.compute(self.env, self.get)
@@ -114,6 +115,7 @@ class FeatureResolver:
                 self.failures[name] = FeatureUnavailable(f"needs {broken[0]}: {self.failures[broken[0]].reason}",
                                                          error=self.failures[broken[0]].error)
                 continue
+            assert spec.build is not None  # FeatureSpec.__post_init__: every stream feature has one
             try:
                 with self.timer.stage(f"feature.{name}"):
                     extractors[name] = spec.build(self.env)

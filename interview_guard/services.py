@@ -162,6 +162,8 @@ def compare_faces(path_a: str | Path, path_b: str | Path, config: AnalyzerConfig
     finally:
         if analyzer is None:
             engine.close()
+    # the id_face feature keeps only faces that have an embedding
+    assert a.face.embedding is not None and b.face.embedding is not None
     sim = cosine(a.face.embedding, b.face.embedding)
     threshold = float(engine.config.face.match_threshold)
     return CompareResult(similarity=sim, same_person=sim >= threshold, threshold=threshold,

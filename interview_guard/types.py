@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, Union
 
 if TYPE_CHECKING:  # numpy is only needed for type hints here
     import numpy as np
@@ -212,7 +212,8 @@ class InputRecord:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "InputRecord":
-        return cls(**{k: d.get(k) for k in ("role", "path", "sha256", "kind", "size_bytes", "duration_s")})
+        kw: dict[str, Any] = {k: d.get(k) for k in ("role", "path", "sha256", "kind", "size_bytes", "duration_s")}
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,9 @@ class CaseInfo:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "CaseInfo":
-        return cls(**{k: d.get(k) for k in ("case_id", "candidate_id", "analyzed_at", "analyst",
-                                              "policy_version")})
+        kw: dict[str, Any] = {k: d.get(k) for k in ("case_id", "candidate_id", "analyzed_at", "analyst",
+                                                    "policy_version")}
+        return cls(**kw)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import base64
+from typing import Any, Iterable
 
-__all__ = ["data_uri", "smoothstep"]
+__all__ = ["data_uri", "float4", "smoothstep"]
 
 
 def smoothstep(lo: float, hi: float, x: float) -> float:
@@ -22,3 +23,9 @@ def data_uri(jpeg: bytes | None) -> str | None:
     if not jpeg:
         return None
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def float4(values: Iterable[Any]) -> tuple[float, float, float, float]:
+    """A box (x, y, w, h) as four floats; raises ValueError when it does not hold exactly four values."""
+    a, b, c, d = (float(v) for v in values)
+    return a, b, c, d

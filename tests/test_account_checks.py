@@ -3,27 +3,32 @@ from __future__ import annotations
 
 import json
 
+from support.netsynth import EventSpec, write_events_csv
 from test_network_checks import FakeHit, FakeStore, analyze, iso, sig
 
 from interview_guard.netmeta.accounts import names_match
 from interview_guard.netmeta.messages import scan_message
-from support.netsynth import EventSpec, write_events_csv
 
 ACCOUNT = ("account.profile_changes", "account.payout_mismatch", "account.shared_identity_document",
            "account.review_collusion", "account.multi_operator", "messages.payment_and_offplatform")
 
 # indicator (Japanese government advisory on DPRK IT workers, 2024) -> the signal that covers it and a test
 ADVISORY = {
-    "frequent changes of name, contacts or payout account": ("account.profile_changes", "test_frequent_profile_changes"),
+    "frequent changes of name, contacts or payout account":
+        ("account.profile_changes", "test_frequent_profile_changes"),
     "payout account name differs from the account name": ("account.payout_mismatch", "test_payout_name_mismatch"),
     "one ID document on several accounts": ("account.shared_identity_document", "test_one_document_on_two_accounts"),
     "one IP on several accounts": ("network.shared_ip", "test_three_accounts_on_one_ip_are_one_cluster"),
-    "many IPs on one account in a short time": ("network.ip_churn", "test_many_ips_in_one_country_in_a_short_time_is_flagged"),
-    "very long logins and cumulative hours": ("network.long_sessions", "test_very_long_sessions_and_cumulative_hours_are_flagged"),
-    "reviews between accounts that share an identity": ("account.review_collusion", "test_reviews_between_linked_accounts"),
+    "many IPs on one account in a short time":
+        ("network.ip_churn", "test_many_ips_in_one_country_in_a_short_time_is_flagged"),
+    "very long logins and cumulative hours":
+        ("network.long_sessions", "test_very_long_sessions_and_cumulative_hours_are_flagged"),
+    "reviews between accounts that share an identity":
+        ("account.review_collusion", "test_reviews_between_linked_accounts"),
     "VPN use": ("network.anonymizer", "test_planted_tor_hosting_and_cloud_are_flagged_with_their_source"),
     "remote-desktop use": ("network.remote_access", "test_anydesk_rustdesk_and_rdp_are_flagged_with_the_host"),
-    "requests to pay in crypto or move off the platform": ("messages.payment_and_offplatform", "test_crypto_and_offplatform_requests"),
+    "requests to pay in crypto or move off the platform":
+        ("messages.payment_and_offplatform", "test_crypto_and_offplatform_requests"),
     "one account run by several people": ("account.multi_operator", "test_one_account_in_two_distant_places_at_once"),
 }
 
@@ -89,16 +94,19 @@ def test_payout_name_mismatch(tmp_path):
 
 
 def test_payout_account_shared_by_accounts(tmp_path):
-    rows = [(iso(0), "A1", "payout_account", "", "JP-BANK 0001-234"), (iso(0), "A2", "bank_account", "", "jp-bank0001234")]
+    rows = [(iso(0), "A1", "payout_account", "", "JP-BANK 0001-234"),
+            (iso(0), "A2", "bank_account", "", "jp-bank0001234")]
     store = FakeStore()
-    s = sig(analyze(tmp_path, accounts=_history(tmp_path, rows), checks=ACCOUNT, store=store), "account.payout_mismatch")
+    s = sig(analyze(tmp_path, accounts=_history(tmp_path, rows), checks=ACCOUNT, store=store),
+            "account.payout_mismatch")
     assert s.status == "flag" and s.details["shared_payout_accounts"][0]["accounts"] == ["A1", "A2"]
     assert {link.kind for link in store.links} >= {"payout_account"}
 
 
 def test_matching_payout_names_are_ok_and_missing_fields_skip(tmp_path):
     rows = [(iso(0), "A1", "name", "", "Taro Yamada"), (iso(1), "A1", "payout_name", "", "Yamada Taro")]
-    assert sig(analyze(tmp_path, accounts=_history(tmp_path, rows), checks=ACCOUNT), "account.payout_mismatch").status == "ok"
+    assert sig(analyze(tmp_path, accounts=_history(tmp_path, rows), checks=ACCOUNT),
+               "account.payout_mismatch").status == "ok"
     rows = [(iso(0), "A1", "name", "", "Taro Yamada")]
     assert sig(analyze(tmp_path, accounts=_history(tmp_path, rows), checks=ACCOUNT),
                "account.payout_mismatch").status == "skipped"
@@ -118,14 +126,16 @@ def test_one_document_on_two_accounts(tmp_path):
 
 
 def test_distinct_documents_are_ok(tmp_path):
-    rows = [(iso(0), "A1", "id_document_number", "", "TR1234567"), (iso(5), "A2", "id_document_number", "", "TR7654321")]
+    rows = [(iso(0), "A1", "id_document_number", "", "TR1234567"),
+            (iso(5), "A2", "id_document_number", "", "TR7654321")]
     s = sig(analyze(tmp_path, accounts=_history(tmp_path, rows), checks=ACCOUNT), "account.shared_identity_document")
     assert s.status == "ok"
 
 
 # --------------------------------------------------------------------------- reviews
 def test_reviews_between_linked_accounts(tmp_path):
-    rows = [(iso(0), "A1", "payout_account", "", "JP-BANK-0001234"), (iso(0), "A2", "payout_account", "", "JP-BANK-0001234")]
+    rows = [(iso(0), "A1", "payout_account", "", "JP-BANK-0001234"),
+            (iso(0), "A2", "payout_account", "", "JP-BANK-0001234")]
     reviews = tmp_path / "reviews.csv"
     reviews.write_text("timestamp,reviewer_account,reviewee_account,rating\n"
                        f"{iso(10)},A1,A2,5\n{iso(11)},C1,D1,5\n{iso(12)},E1,F1,4\n", encoding="utf-8")
@@ -172,7 +182,8 @@ def test_activity_around_the_clock(tmp_path):
 def test_one_traveller_and_a_phone_are_not_several_operators(tmp_path):
     events = [EventSpec(iso(h * 60), "Z1", "126.77.134.20", device_id="laptop") for h in range(9)]
     events += [EventSpec(iso(h * 60 + 30), "Z1", "60.118.5.200", device_id="phone") for h in range(3)]
-    events += [EventSpec(iso(2 * 1440 + h * 60), "Z1", "90.1.2.3", device_id="laptop") for h in range(9)]  # flew to France
+    # flew to France
+    events += [EventSpec(iso(2 * 1440 + h * 60), "Z1", "90.1.2.3", device_id="laptop") for h in range(9)]
     s = sig(analyze(tmp_path, network_log=write_events_csv(tmp_path / "e.csv", events), checks=ACCOUNT),
             "account.multi_operator")
     assert s.status == "ok", s.summary
@@ -186,7 +197,8 @@ def test_crypto_and_offplatform_requests(tmp_path):
              "text": "Could you pay me in USDT (TRC20)? Wallet TXyz5aBcDeFgHiJkLmNoPqRsTuVwXyZ12"},
             {"timestamp": iso(2), "account_id": "A1", "direction": "out",
              "text": "手数料を避けるため、今後はLINEで直接ご連絡ください。"},
-            {"timestamp": iso(3), "account_id": "A1", "direction": "in", "text": "お支払いはビットコインでも可能ですか？"}]
+            {"timestamp": iso(3), "account_id": "A1", "direction": "in",
+             "text": "お支払いはビットコインでも可能ですか？"}]
     msgs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
     s = sig(analyze(tmp_path, messages=msgs, checks=ACCOUNT), "messages.payment_and_offplatform")
     assert s.status == "flag" and s.score >= 0.7

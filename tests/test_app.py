@@ -20,8 +20,7 @@ from gradio_client import Client, handle_file  # noqa: E402
 from gradio_client.exceptions import AppError, AuthenticationError  # noqa: E402
 
 from interview_guard.app import render  # noqa: E402
-from interview_guard.app.ui import (INPUT_ROLES, _progress_adapter, case_inputs, is_loopback,  # noqa: E402
-                                    launch_app, parse_auth)
+from interview_guard.app.ui import INPUT_ROLES, _progress_adapter, case_inputs, is_loopback, launch_app, parse_auth  # noqa: E402
 from interview_guard.checks.base import errored, flag, ok, skipped  # noqa: E402
 from interview_guard.errors import InputError, ModelError  # noqa: E402
 from interview_guard.risk import fuse, load_policy  # noqa: E402

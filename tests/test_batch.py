@@ -8,7 +8,7 @@ import pytest
 from interview_guard import batch
 from interview_guard.config import AnalyzerConfig
 from interview_guard.errors import InputError
-from interview_guard.types import (CaseInfo, RiskAssessment, RiskReport, RuntimeInfo)
+from interview_guard.types import CaseInfo, RiskAssessment, RiskReport, RuntimeInfo
 
 
 class FakeAnalyzer:

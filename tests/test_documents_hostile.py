@@ -7,11 +7,11 @@ import zipfile
 import zlib
 
 import pytest
+from support.textpdf import text_pdf_bytes, write_text_pdf
 
 from interview_guard.config import DocumentOptions, MediaOptions
 from interview_guard.documents.limits import check_zip, load_document_image, pdf_text
 from interview_guard.documents.resume import read_resume
-from support.textpdf import text_pdf_bytes, write_text_pdf
 from interview_guard.errors import InputError, LimitExceeded
 
 RESUME = ["Jane Doe", "jane@example.com", "# Experience", "Engineer at Acme | 2019-01 - 2021-06"]
@@ -114,7 +114,8 @@ def _png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
+            + chunk(b"IEND", b""))
 
 
 def test_huge_image_refused_from_its_header(tmp_path, timed):

@@ -9,8 +9,14 @@ import pytest
 
 from interview_guard.checks.base import CaseContext
 from interview_guard.config import AnalyzerConfig
-from interview_guard.documents.idcard import (IdDocument, compare_viz_mrz, expiry_status, extract_viz, fold,
-                                              parse_viz_date)
+from interview_guard.documents.idcard import (
+    IdDocument,
+    compare_viz_mrz,
+    expiry_status,
+    extract_viz,
+    fold,
+    parse_viz_date,
+)
 from interview_guard.documents.mrz import parse_mrz
 from interview_guard.documents.ocr import OcrLine, OcrResult
 from interview_guard.documents.photo import DocumentFace, error_level, recapture_cues
@@ -204,7 +210,7 @@ def test_duplicate_document_number_and_photo_across_candidates(tmp_path):
 
 def _store_case(store, case_id, candidate, links):
     """Record a minimal analysis with ``links`` so the store can find them."""
-    from interview_guard.types import (CaseInfo, RiskAssessment, RiskReport, RuntimeInfo)
+    from interview_guard.types import CaseInfo, RiskAssessment, RiskReport, RuntimeInfo
 
     report = RiskReport(case=CaseInfo(case_id, candidate, "2026-11-22T10:00:00+00:00", "test", "t"), inputs=(),
                         signals=(), risk=RiskAssessment("low", 0.0), followups=(),

@@ -6,8 +6,14 @@ from datetime import date
 
 import pytest
 
-from interview_guard.documents.mrz import (check_digit, find_mrz_rows, looks_like_mrz, mrz_date, normalize_line,
-                                           parse_mrz)
+from interview_guard.documents.mrz import (
+    check_digit,
+    find_mrz_rows,
+    looks_like_mrz,
+    mrz_date,
+    normalize_line,
+    parse_mrz,
+)
 from interview_guard.documents.ocr import OcrLine
 from interview_guard.errors import InputError
 

@@ -11,8 +11,7 @@ import pytest
 
 from interview_guard import checks as check_registry
 from interview_guard import features as feature_registry
-from interview_guard.checks import (expected_check_name, ok, registered_checks, resolve_check_names,
-                                    signal_names)
+from interview_guard.checks import expected_check_name, ok, registered_checks, resolve_check_names, signal_names
 from interview_guard.cli import main as cli_main
 from interview_guard.config import AnalyzerConfig
 from interview_guard.errors import InputError
@@ -232,7 +231,7 @@ def test_a_config_saved_without_a_store_loads_back_without_one(tmp_path):
 
 def test_html_without_options_is_bounded_by_the_report_defaults():
     from interview_guard.config import ReportOptions
-    from interview_guard.types import (CaseInfo, Evidence, RiskAssessment, RiskReport, RuntimeInfo, Signal)
+    from interview_guard.types import CaseInfo, Evidence, RiskAssessment, RiskReport, RuntimeInfo, Signal
 
     jpeg = "data:image/jpeg;base64,AAAA"
     sig = Signal("face", "face.presence", "flag", 0.5, 1.0, "x",

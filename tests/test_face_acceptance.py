@@ -11,12 +11,12 @@ from pathlib import Path
 
 import cv2
 import pytest
+from support import synth
 
 from interview_guard.cli import main as cli_main
 from interview_guard.config import AnalyzerConfig
 from interview_guard.pipeline import Analyzer
 from interview_guard.types import CaseInputs
-from support import synth
 
 pytestmark = pytest.mark.models
 

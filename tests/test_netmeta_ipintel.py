@@ -4,12 +4,11 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from support.netsynth import synthetic_ip_data, write_iporigin
 
 from interview_guard.netmeta.ipintel import IpIntel
-from interview_guard.netmeta.ranges import (Label, TableBuilder, cached_table, flatten, load_table, parse_ips,
-                                            save_table)
+from interview_guard.netmeta.ranges import Label, TableBuilder, cached_table, flatten, load_table, parse_ips, save_table
 from interview_guard.netmeta.sources import load_cloudip, load_country, load_iporigin
-from support.netsynth import synthetic_ip_data, write_iporigin
 
 
 def test_parse_ips_fast_and_mixed_paths():

@@ -21,7 +21,8 @@ def _expected(registry_data, name):
         for cidr, record in item.items():
             net = ipaddress.ip_network(cidr, strict=False)
             addr = net.network_address
-            if net.version == 6 and net.prefixlen >= 96 and str(net).startswith("::") and not str(net).startswith("::ffff"):
+            if (net.version == 6 and net.prefixlen >= 96 and str(net).startswith("::")
+                    and not str(net).startswith("::ffff")):
                 addr = ipaddress.IPv4Address(int(net.network_address) & 0xFFFFFFFF)  # ::1.2.0.0 = 1.2.0.0
             out.append((str(addr), record))
     return out
@@ -60,7 +61,8 @@ def test_city_country_and_coordinates(registry_data):
             f = db.facts(ip)
             if f is None:  # networks shadowed by more specific ones in the built tree
                 continue
-            want = (record.get("country") or {}).get("iso_code") or (record.get("registered_country") or {}).get("iso_code")
+            want = ((record.get("country") or {}).get("iso_code")
+                    or (record.get("registered_country") or {}).get("iso_code"))
             if want and f.country == want:
                 checked += 1
             loc = record.get("location") or {}

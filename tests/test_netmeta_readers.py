@@ -8,8 +8,15 @@ import pytest
 
 from interview_guard.errors import InputError
 from interview_guard.netmeta.participants import parse_duration_text, read_participant_report
-from interview_guard.netmeta.readers import (normalize_ip, parse_timestamp, read_account_history, read_endpoints,
-                                             read_events, read_messages, read_reviews)
+from interview_guard.netmeta.readers import (
+    normalize_ip,
+    parse_timestamp,
+    read_account_history,
+    read_endpoints,
+    read_events,
+    read_messages,
+    read_reviews,
+)
 
 
 def test_events_csv_columns_and_aliases(tmp_path):

@@ -7,8 +7,7 @@ import pytest
 
 from interview_guard.netmeta.maxmind import facts_from_record
 from interview_guard.netmeta.readers import EndpointRecord
-from interview_guard.netmeta.remote_access import (find_remote_access, group_by_host, load_catalog,
-                                                   normalize_process)
+from interview_guard.netmeta.remote_access import find_remote_access, group_by_host, load_catalog, normalize_process
 
 REQUIRED = {"anydesk", "teamviewer", "rustdesk", "chrome-remote-desktop", "splashtop", "parsec", "vnc", "rdp",
             "radmin", "screenconnect", "logmein", "zoho-assist", "ammyy", "supremo", "aeroadmin", "nomachine",
@@ -42,11 +41,13 @@ def test_matching_rules():
     hits = find_remote_access(rows, cat)
     assert [(h.tool.id, h.matched_by) for h in hits] == [("rustdesk", ("process", "port")),
                                                          ("chrome-remote-desktop", ("domain",))]
-    assert [(g.host, g.tools) for g in group_by_host(hits)] == [("H1", ("RustDesk",)), ("H2", ("Chrome Remote Desktop",))]
+    assert [(g.host, g.tools) for g in group_by_host(hits)] == [("H1", ("RustDesk",)),
+                                                                 ("H2", ("Chrome Remote Desktop",))]
 
 
 def test_ip2proxy_style_records():
-    f = facts_from_record({"proxy_type": "DCH", "country_short": "DE", "isp": "Hetzner", "asn": "24940"}, "IP2Location PX2")
+    f = facts_from_record({"proxy_type": "DCH", "country_short": "DE", "isp": "Hetzner", "asn": "24940"},
+                          "IP2Location PX2")
     assert (f.kind, f.country, f.asn, f.as_org) == ("hosting", "DE", 24940, "Hetzner")
     assert facts_from_record({"proxy_type": "RES"}, "x").kind == "residential_proxy"
     assert facts_from_record({"proxy_type": "-"}, "x").kind is None
@@ -56,7 +57,8 @@ def test_ip2proxy_style_records():
 def test_catalog_ports_agree_with_nmap_services(registry_data):
     """Every "nmap: PORT/proto NAME" claim in the catalog is what nmap-services says."""
     services = {}
-    for line in registry_data("nmap-services", "nmap-services").read_text(encoding="utf-8", errors="replace").splitlines():
+    text = registry_data("nmap-services", "nmap-services").read_text(encoding="utf-8", errors="replace")
+    for line in text.splitlines():
         if line and not line.startswith("#"):
             parts = line.split("\t")
             if len(parts) >= 2:

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from support.netsynth import EventSpec, synthetic_ip_data, write_events_csv
 
 from interview_guard.config import AnalyzerConfig, NetworkOptions
-from support.netsynth import EventSpec, synthetic_ip_data, write_events_csv
 from interview_guard.types import CaseInputs
 
 NETWORK = ("network.anonymizer", "network.location_claim", "network.timezone_claim", "network.ip_churn",
@@ -134,6 +134,7 @@ def test_vpn_alone_never_raises_risk_above_review(tmp_path):
 
 def test_missing_ip_data_skips_the_anonymizer_check(tmp_path):
     from support.netsynth import FileModels
+
     from interview_guard.pipeline import Analyzer
 
     log = write_events_csv(tmp_path / "e.csv", benign_events(days=1))
@@ -253,7 +254,8 @@ def test_vpn_exit_elsewhere_does_not_contradict_location(tmp_path):
 
 def test_activity_at_night_in_the_claimed_zone_is_flagged(tmp_path):
     # 14:00-22:00 UTC is 23:00-07:00 in Tokyo: a working day in Europe / Americas, night in Osaka.
-    events = [EventSpec(iso(d * 1440 + 14 * 60 + h * 60), "acct-1", "126.77.134.20") for d in range(4) for h in range(8)]
+    events = [EventSpec(iso(d * 1440 + 14 * 60 + h * 60), "acct-1", "126.77.134.20")
+              for d in range(4) for h in range(8)]
     report = analyze(tmp_path, network_log=write_events_csv(tmp_path / "e.csv", events), claims=claims_file(tmp_path))
     s = sig(report, "network.timezone_claim")
     assert s.status == "flag" and s.score <= 0.4

@@ -216,7 +216,8 @@ def test_stream_features_share_one_decode(tmp_path, monkeypatch):
 
     feats = {
         "frame_count": FeatureSpec("frame_count", "video", build=lambda env: FrameCounter()),
-        "upstream_sum": FeatureSpec("upstream_sum", "video", frozenset({"frame_count"}), build=lambda env: UpstreamSum()),
+        "upstream_sum": FeatureSpec("upstream_sum", "video", frozenset({"frame_count"}),
+                                    build=lambda env: UpstreamSum()),
         "fails": FeatureSpec("fails", "video", build=lambda env: FailsMidway()),
         "audio_level": FeatureSpec("audio_level", "audio", build=lambda env: FrameCounter()),
     }

@@ -14,8 +14,20 @@ from interview_guard.config import ReportOptions
 from interview_guard.report import REVIEW_SENTENCE, render_html, report_to_json, to_srt, to_vtt, write_reports
 from interview_guard.report.subtitles import srt_time, vtt_time
 from interview_guard.report.timeline import LABEL_W, RIGHT_PAD, WIDTH, fmt_range, fmt_time
-from interview_guard.types import (CaseInfo, Evidence, Followup, InputRecord, ModelUse, RiskAssessment,
-                                   RiskReport, RuntimeInfo, Segment, Signal, Transcript, Word)
+from interview_guard.types import (
+    CaseInfo,
+    Evidence,
+    Followup,
+    InputRecord,
+    ModelUse,
+    RiskAssessment,
+    RiskReport,
+    RuntimeInfo,
+    Segment,
+    Signal,
+    Transcript,
+    Word,
+)
 
 XSS = '<script>alert("pwned")</script>'
 

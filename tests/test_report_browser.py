@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_report import sample_report
 
 from interview_guard.report import write_reports
-from test_report import sample_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_S = 120

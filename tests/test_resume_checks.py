@@ -81,7 +81,8 @@ def test_claim_consistency_name_vs_id_and_dates_vs_birth():
     assert s.status == "ok" and "name_vs_id" in s.details["compared"]
     assert any("account" in m for m in s.details["not_compared"])  # missing is reported, not fatal
     other = replace(same, name="Ivan Petrov",
-                    employers=same.employers + _resume([("Kid Corp", "Engineer", "1980-01-01", "1982-01-01")]).employers)
+                    employers=same.employers
+                    + _resume([("Kid Corp", "Engineer", "1980-01-01", "1982-01-01")]).employers)
     s = _run("resume.claim_consistency", _ctx({"resume": other, "id_document": doc}))[0]
     assert s.status == "flag" and "Ivan Petrov" in s.summary and "Kid Corp" in s.summary
 

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.textpdf import write_text_pdf
 
 from interview_guard.documents.resume import from_json_resume, read_resume
 from interview_guard.documents.resume_text import language_level, normalize_month
-from support.textpdf import write_text_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,8 @@ def test_docx_tables_are_read(tmp_path):
     d.add_paragraph("ola@example.no")
     d.add_heading("Experience", level=1)
     t = d.add_table(rows=1, cols=3)
-    t.rows[0].cells[0].text, t.rows[0].cells[1].text, t.rows[0].cells[2].text = "Fjord AS", "Engineer", "2018-01 – 2022-12"
+    cells = t.rows[0].cells
+    cells[0].text, cells[1].text, cells[2].text = "Fjord AS", "Engineer", "2018-01 – 2022-12"
     p = tmp_path / "t.docx"
     d.save(p)
     r = read_resume(p)
@@ -119,7 +120,8 @@ def test_language_levels(raw, level):
     assert language_level(raw) == level
 
 
-@pytest.mark.parametrize("raw,out", [("2019-04-01", "2019-04-01"), ("Apr 2019", "2019-04"), ("September 2020", "2020-09"),
+@pytest.mark.parametrize("raw,out", [("2019-04-01", "2019-04-01"), ("Apr 2019", "2019-04"),
+                                     ("September 2020", "2020-09"),
                                      ("04/2019", "2019-04"), ("2019/4", "2019-04"), ("2019", "2019"), ("13/2019", None),
                                      ("soon", None)])
 def test_month_normalisation(raw, out):

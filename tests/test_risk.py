@@ -9,8 +9,18 @@ import pytest
 
 from interview_guard.checks.base import errored, flag, ok, skipped
 from interview_guard.errors import InputError
-from interview_guard.risk import (GUARDRAIL_CONTEXT_ONLY, NOTE, Policy, fuse, level_for,
-                                  known_signals, load_policy, parse_policy, select_followups, sigmoid)
+from interview_guard.risk import (
+    GUARDRAIL_CONTEXT_ONLY,
+    NOTE,
+    Policy,
+    fuse,
+    known_signals,
+    level_for,
+    load_policy,
+    parse_policy,
+    select_followups,
+    sigmoid,
+)
 from interview_guard.risk.policy import policy_from_mapping
 
 CONTEXT = ("speech.fluency_claim_consistency", "network.anonymizer", "network.location_claim",
@@ -27,9 +37,11 @@ def make_policy(**over) -> Policy:
                         "network.timezone_claim": 1.0, "speech.fluency_claim_consistency": 1.0,
                         "speech.answer_latency": 0.75, "resume.timeline": 1.0, "speech.transcript": 0.0},
             "context_only": list(CONTEXT),
-            "followups": {"face.identity_consistency": ["Please turn your camera on and hold your ID next to your face.",
-                                                         "Please keep your camera on."],
-                          "network.remote_access": ["Are you connected through a remote-desktop tool right now? Please close it."],
+            "followups": {"face.identity_consistency": [
+                              "Please turn your camera on and hold your ID next to your face.",
+                              "Please keep your camera on."],
+                          "network.remote_access": [
+                              "Are you connected through a remote-desktop tool right now? Please close it."],
                           "network.anonymizer": ["Are you connected through a VPN right now?"],
                           "network.location_claim": ["Could you confirm the city you are working from today?"],
                           "resume.timeline": ["Please keep your camera on."]}}

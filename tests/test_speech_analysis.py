@@ -9,12 +9,28 @@ import pytest
 
 from interview_guard.claims import Claims, LanguageClaim
 from interview_guard.speech.embedder import l2n, log_mel, mel_filterbank, mel_windows
-from interview_guard.speech.fluency import (FluencyReport, claim_findings, cjk_units, english_syllables, measure,
-                                            repetitions)
+from interview_guard.speech.fluency import (
+    FluencyReport,
+    cjk_units,
+    claim_findings,
+    english_syllables,
+    measure,
+    repetitions,
+)
 from interview_guard.speech.latency import answers, cadence, measure_latency
-from interview_guard.speech.speaker import (Diarization, SpanEmbeddings, SpeakerOptions, SpeakerTurn,
-                                            SpeakerWindows, Voice, assign_roles, candidate_voices, cluster, diarize,
-                                            turn_accuracy)
+from interview_guard.speech.speaker import (
+    Diarization,
+    SpanEmbeddings,
+    SpeakerOptions,
+    SpeakerTurn,
+    SpeakerWindows,
+    Voice,
+    assign_roles,
+    candidate_voices,
+    cluster,
+    diarize,
+    turn_accuracy,
+)
 from interview_guard.speech.vad import SpeechSpan
 from interview_guard.types import Segment, Transcript, Word
 
@@ -289,8 +305,8 @@ def test_language_signal():
 
 
 def test_transcribe_command(tmp_path, monkeypatch, capsys):
-    from interview_guard import cli
     import interview_guard.services as tmod
+    from interview_guard import cli
 
     t = Transcript("en", (Segment(1.0, 2.5, " Hello there.", (Word(1.0, 1.5, " Hello", 0.9),), -0.2, 0.01),),
                    language_probability=0.98, duration_s=3.0)

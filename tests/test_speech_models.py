@@ -101,8 +101,9 @@ def _claims(tmp_path, code, level):
 
 def test_transcribe_cli_wer_language_and_srt(models_ready, speech_media, tmp_path, capsys):
     """Acceptance: WER <= 10 % with whisper-base on real read English; language reported; SRT export."""
-    from interview_guard import cli
     from support.wer import wer
+
+    from interview_guard import cli
 
     srt = tmp_path / "read.srt"
     code = cli.main(["transcribe", str(speech_media["read"]), "--json", "--device", "cpu", "--srt", str(srt)])

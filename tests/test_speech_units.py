@@ -6,13 +6,19 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from support.wer import normalize_text, wer
 
 from interview_guard.speech.asr import AsrOptions, AsrStream, _TimeMap, resolve_model
-from interview_guard.speech.hallucination import (GuardOptions, GuardStats, find_repetition, guard_segments,
-                                                  is_known_phrase, trim_repetitions)
+from interview_guard.speech.hallucination import (
+    GuardOptions,
+    GuardStats,
+    find_repetition,
+    guard_segments,
+    is_known_phrase,
+    trim_repetitions,
+)
 from interview_guard.speech.language import UNCERTAIN, decide, language_profile
 from interview_guard.speech.vad import SpanTracker, VadOptions, VadStream, detect_speech
-from support.wer import normalize_text, wer
 from interview_guard.types import AudioChunk, Segment, Word
 
 SR = 16000

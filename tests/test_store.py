@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_report import png_data_uri, sample_report
 
 from interview_guard.checks.base import Link
 from interview_guard.errors import InputError, InterviewGuardError
 from interview_guard.store import PURGED_REF, EmbeddingHit, LinkHit, Store
 from interview_guard.store.normalize import normalize_value
 from interview_guard.store.schema import SCHEMA_VERSION
-from test_report import png_data_uri, sample_report
 
 
 def _ago(days: float) -> str:

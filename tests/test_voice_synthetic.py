@@ -13,8 +13,7 @@ import pytest
 
 from interview_guard.checks.base import CaseContext
 from interview_guard.config import AnalyzerConfig
-from interview_guard.speech.synthetic import (WINDOW, AasistScorer, SyntheticVoiceScorer, high_band_ratio,
-                                              prepare_window)
+from interview_guard.speech.synthetic import WINDOW, AasistScorer, SyntheticVoiceScorer, high_band_ratio, prepare_window
 
 SR = 16000
 

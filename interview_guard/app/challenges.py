@@ -44,7 +44,8 @@ def challenge_results_html(report: Mapping[str, Any] | None) -> str:
             parts.append("<table><thead><tr><th>challenge</th><th>time (s)</th><th>result</th></tr></thead><tbody>")
             for m in moments:
                 failures = m.get("failures") or []
-                result = "held up" if not failures else "failed: " + ", ".join(str(f).replace("_", " ") for f in failures)
+                result = ("held up" if not failures
+                          else "failed: " + ", ".join(str(f).replace("_", " ") for f in failures))
                 parts.append(f"<tr><td>{escape(str(m.get('challenge', '')).replace('_', ' '))}</td>"
                              f"<td>{_num(m.get('t_start'))}–{_num(m.get('t_end'))}</td><td>{escape(result)}</td></tr>")
             parts.append("</tbody></table>")

@@ -54,7 +54,7 @@ def badge_html(risk: RiskAssessment, signals: Sequence[Signal] | None = None) ->
 
 
 def coverage_line(signals: Iterable[Signal]) -> str:
-    counts = Counter(s.status for s in signals)
+    counts: Counter[str] = Counter(s.status for s in signals)
     total = sum(counts.values())
     parts = [f"{counts[k]} {label}" for k, label in (("flag", "flagged"), ("ok", "checked, nothing found"),
                                                     ("skipped", "skipped (input missing)"),

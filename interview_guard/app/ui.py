@@ -138,7 +138,7 @@ class InterviewGuardApp(gr.Blocks):
 # --------------------------------------------------------------------------- handlers
 def case_inputs(values: dict[str, Any]) -> CaseInputs:
     """Gradio values (file paths or None, candidate id text) -> CaseInputs."""
-    files = {role: Path(v) for role in CaseInputs.FILE_FIELDS if (v := values.get(role))}
+    files: dict[str, Any] = {role: Path(v) for role in CaseInputs.FILE_FIELDS if (v := values.get(role))}
     candidate = (values.get("candidate_id") or "").strip() or None
     if candidate is not None and (len(candidate) > 128 or not candidate.isprintable()):
         raise InputError("candidate id must be at most 128 printable characters")
@@ -157,8 +157,8 @@ def write_report_files(report: RiskReport, out_dir: Path, config: AnalyzerConfig
 
 def _progress_adapter(progress: Any) -> Callable[[str, float | None, str], None]:
     def update(stage: str, fraction: float | None, message: str) -> None:
-        lo, hi = _STAGE_BANDS.get(stage, (None, None))
-        overall = None if lo is None else lo + (hi - lo) * (fraction if fraction is not None else 0.0)
+        band = _STAGE_BANDS.get(stage)
+        overall = None if band is None else band[0] + (band[1] - band[0]) * (fraction if fraction is not None else 0.0)
         try:
             progress(overall, desc=f"{stage}: {message}"[:120])
         except Exception:  # progress is cosmetic; never fail an analysis over it
@@ -187,7 +187,8 @@ def build_app(config: AnalyzerConfig | None = None, analyzer_factory: AnalyzerFa
     host = AnalyzerHost(analyzer_factory)
 
     def analyze(media, id_image, resume, network_log, claims, candidate_id, endpoints=None, accounts=None,
-                reviews=None, messages=None, interviewer_sample=None, progress=gr.Progress()):
+                reviews=None, messages=None, interviewer_sample=None,
+                progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker through this default
         values = dict(zip(INPUT_ROLES, (media, id_image, resume, network_log, claims, candidate_id,
                                         endpoints, accounts, reviews, messages, interviewer_sample)))
         try:
@@ -268,7 +269,7 @@ def build_app(config: AnalyzerConfig | None = None, analyzer_factory: AnalyzerFa
         analyze_btn.click(analyze, inputs=inputs, outputs=[badge, table, followups, report_html, report_json],
                           api_name="analyze", concurrency_limit=1)
         report_json.change(challenge_results_from_file, inputs=report_json, outputs=challenge_results,
-                           api_name=False, queue=False)
+                           api_visibility="private", queue=False)
         sample_btn.click(load_sample, inputs=None, outputs=[*inputs, sample_status], api_name="load_sample",
                          queue=False)
     demo.host = host

@@ -11,7 +11,7 @@ services' subsets are all derived from this registry.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, TypeVar, cast
 
 from ..errors import InputError
 from ..features import import_modules
@@ -29,7 +29,8 @@ CHECK_MODULES: tuple[str, ...] = (
 
 SIGNAL_NAME = re.compile(r"^[a-z]+\.[a-z_]+$")
 
-_CHECKS: dict[str, type] = {}
+_CHECKS: dict[str, type[Check]] = {}
+_C = TypeVar("_C", bound=type)
 _LOADED = False
 _IMPORT_ERRORS: dict[str, str] = {}
 
@@ -50,16 +51,17 @@ def expected_check_name(signals: Iterable[str]) -> str:
     return families.pop()
 
 
-def register_check(cls: type) -> type:
+def register_check(cls: _C) -> _C:
     for attr in ("name", "needs", "signals", "run"):
         if not hasattr(cls, attr):
             raise TypeError(f"check {cls.__name__} lacks {attr!r}")
-    expected = expected_check_name(cls.signals)
-    if cls.name != expected:
-        raise TypeError(f"check {cls.__name__} is named {cls.name!r}; the naming rule says {expected!r}")
-    if cls.name in _CHECKS and _CHECKS[cls.name] is not cls:
-        raise ValueError(f"check {cls.name!r} is registered twice")
-    _CHECKS[cls.name] = cls
+    check = cast("type[Check]", cls)  # validated above: the attributes the Check protocol declares
+    expected = expected_check_name(check.signals)
+    if check.name != expected:
+        raise TypeError(f"check {cls.__name__} is named {check.name!r}; the naming rule says {expected!r}")
+    if check.name in _CHECKS and _CHECKS[check.name] is not cls:
+        raise ValueError(f"check {check.name!r} is registered twice")
+    _CHECKS[check.name] = check
     return cls
 
 
@@ -71,7 +73,7 @@ def load_check_modules() -> None:
     _LOADED = True
 
 
-def registered_checks() -> Mapping[str, type]:
+def registered_checks() -> Mapping[str, type[Check]]:
     load_check_modules()
     return dict(_CHECKS)
 
@@ -80,29 +82,29 @@ def import_errors() -> Mapping[str, str]:
     return dict(_IMPORT_ERRORS)
 
 
-def wants(cls: type) -> frozenset[str]:
+def wants(cls: type[Check]) -> frozenset[str]:
     """Features a check uses when they are available (``ctx.optional``), declared as ``wants``."""
     return frozenset(getattr(cls, "wants", frozenset()))
 
 
-def signal_names(checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+def signal_names(checks: Mapping[str, type[Check]] | None = None) -> tuple[str, ...]:
     """Every signal name the registered checks can emit, sorted."""
     checks = registered_checks() if checks is None else checks
     return tuple(sorted({s for cls in checks.values() for s in cls.signals}))
 
 
-def families(checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+def families(checks: Mapping[str, type[Check]] | None = None) -> tuple[str, ...]:
     return tuple(sorted({s.split(".", 1)[0] for s in signal_names(checks)}))
 
 
-def checks_in_families(*family_names: str, checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+def checks_in_families(*family_names: str, checks: Mapping[str, type[Check]] | None = None) -> tuple[str, ...]:
     """Names of the checks whose signals belong to ``family_names`` (e.g. ``"document"``)."""
     checks = registered_checks() if checks is None else checks
     wanted = set(family_names)
     return tuple(sorted(n for n, cls in checks.items() if {s.split(".", 1)[0] for s in cls.signals} & wanted))
 
 
-def resolve_check_names(names: Iterable[str], checks: Mapping[str, type] | None = None) -> tuple[str, ...]:
+def resolve_check_names(names: Iterable[str], checks: Mapping[str, type[Check]] | None = None) -> tuple[str, ...]:
     """Map what a user may type — a check name, a signal name or a family — to check names.
 
     Unknown names raise InputError (exit 2) listing what is known."""

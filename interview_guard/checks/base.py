@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Protocol
 
 from ..errors import FeatureUnavailable
-from ..types import DEFAULT_CONFIDENCE, Evidence, Link, Signal
+from ..types import DEFAULT_CONFIDENCE, Evidence, Link, Signal, SignalStatus
 from ..util import data_uri
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class CaseContext:
         self.links.append(Link(kind, value, source))
 
 
-def signal(check: str, name: str, status: str, *, score: float = 0.0, confidence: float = DEFAULT_CONFIDENCE,
+def signal(check: str, name: str, status: SignalStatus, *, score: float = 0.0, confidence: float = DEFAULT_CONFIDENCE,
            summary: str = "", evidence: Iterable[Evidence] = (),
            details: Mapping[str, Any] | None = None) -> Signal:
     score = min(1.0, max(0.0, float(score)))

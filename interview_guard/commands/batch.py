@@ -9,7 +9,8 @@ from ..cli import Output, load_config
 
 def register(sub) -> None:
     p = sub.add_parser("batch", help="analyze many cases from a CSV / JSON Lines manifest (resumable)")
-    p.add_argument("manifest", help="CSV with a header: case_id, media, id_image, resume, network_log, claims, candidate_id, ...")
+    p.add_argument("manifest", help="CSV with a header: case_id, media, id_image, resume, network_log, claims, "
+                                    "candidate_id, ...")
     p.add_argument("--out", required=True, help="output folder: one sub-folder per case + batch_state.jsonl")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"))

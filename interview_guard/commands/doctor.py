@@ -193,7 +193,8 @@ def _text(r: DoctorReport) -> str:
     lines = [f"python        {r.python} ({r.executable})", f"platform      {r.platform}",
              f"onnxruntime   {o.version or 'MISSING'}: {', '.join(o.providers) or o.error}",
              f"device auto   -> {o.auto_device} ({', '.join(o.auto_providers)})",
-             f"ctranslate2   {c.version or 'MISSING'}: {c.cuda_devices} CUDA device(s)" + (f" ({c.error})" if c.error else ""),
+             f"ctranslate2   {c.version or 'MISSING'}: {c.cuda_devices} CUDA device(s)"
+             + (f" ({c.error})" if c.error else ""),
              f"PyAV          {m.av_version or 'MISSING'} {m.ffmpeg or ''}; decoders: "
              + ", ".join(f"{k}{'' if v else ' (no)'}" for k, v in m.decoders.items()),
              f"chromium      {r.chromium or 'not found (only the HTML render test needs it: make sysdeps)'}",

@@ -69,7 +69,8 @@ def run_id(args: argparse.Namespace) -> Output:
         result = check_id(args.image, load_config(args), store=store, candidate_id=args.candidate)
     data = result.to_dict()
     mrz = data["mrz"]
-    text = [f"MRZ: {mrz.get('type', '-')} {'valid' if mrz.get('valid') else 'not valid' if mrz.get('type') else 'not found'}"]
+    validity = "valid" if mrz.get("valid") else "not valid" if mrz.get("type") else "not found"
+    text = [f"MRZ: {mrz.get('type', '-')} {validity}"]
     text += [f"  {k}: {v}" for k, v in data["fields"].items() if v]
     text += _signal_lines(result.signals)
     return Output(data, "\n".join(text))

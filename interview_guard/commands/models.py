@@ -33,8 +33,10 @@ def register(sub) -> None:
     v.set_defaults(func=run_verify)
 
     for sp in (f, ls, v):
-        sp.add_argument("--manifest", help="manifest TOML (default: models/manifest.toml, or samples/data/*.toml with --data)")
-        sp.add_argument("--dest", help="models (or data) folder (default: $INTERVIEW_GUARD_MODELS / $INTERVIEW_GUARD_DATA)")
+        sp.add_argument("--manifest",
+                        help="manifest TOML (default: models/manifest.toml, or samples/data/*.toml with --data)")
+        sp.add_argument("--dest",
+                        help="models (or data) folder (default: $INTERVIEW_GUARD_MODELS / $INTERVIEW_GUARD_DATA)")
     p.set_defaults(func=lambda args: Output(None, p.format_help(), 2))
 
 
@@ -76,7 +78,8 @@ def run_fetch(args: argparse.Namespace) -> Output:
     lines.append(f"{len(fetched)} fetched, {len(results) - len(fetched) - len(failed)} already present, "
                  f"{len(failed)} failed in {elapsed:.1f} s")
     if failed:
-        lines.append(f"fix: check access to the package registries, then rerun: {store.fix_command(' '.join(r.name for r in failed))}")
+        fix = store.fix_command(" ".join(r.name for r in failed))
+        lines.append(f"fix: check access to the package registries, then rerun: {fix}")
     data_out = {"destination": str(store.root), "seconds": round(elapsed, 2),
                 "ok": not failed, "results": [r.to_dict() for r in results]}
     return Output(data_out, "\n".join(lines), 3 if failed else 0)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from ..cli import Output, load_config
 
+
 def register(sub) -> None:
     p = sub.add_parser("check-network", help="network, device and account signals from logs (no recording needed)")
-    p.add_argument("events", nargs="?", help="network / login events: CSV, JSON Lines, or a Zoom / Teams participant report")
+    p.add_argument("events", nargs="?",
+                   help="network / login events: CSV, JSON Lines, or a Zoom / Teams participant report")
     p.add_argument("--endpoints", help="endpoint inventory: processes and connections (CSV or JSON Lines)")
     p.add_argument("--accounts", help="account history (CSV or JSON Lines)")
     p.add_argument("--reviews", help="reviews between accounts (CSV or JSON Lines)")

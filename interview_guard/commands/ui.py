@@ -13,7 +13,8 @@ def register(sub) -> None:
                    help="address to bind (default 127.0.0.1; another address needs --auth to be safe)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--auth", metavar="USER:PASSWORD",
-                   help="require this login (prefer env INTERVIEW_GUARD_AUTH: command lines are visible to other users)")
+                   help="require this login "
+                        "(prefer env INTERVIEW_GUARD_AUTH: command lines are visible to other users)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device (default auto)")
     p.set_defaults(func=run)
 

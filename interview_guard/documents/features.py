@@ -5,6 +5,7 @@ import logging
 
 from ..claims import Claims
 from ..features import FeatureEnv, FeatureUnavailable, feature
+from ..util import float4
 from .idcard import IdDocument, read_id_document
 from .limits import load_document_image
 from .ocr import OcrOptions, TextReader
@@ -51,7 +52,7 @@ def _vision_face(get) -> tuple[bool, DocumentFace | None]:
         if bbox is None:
             return True, None
         emb = getattr(face, "embedding", None)
-        return True, DocumentFace(bbox=tuple(float(v) for v in bbox), score=float(getattr(face, "score", 1.0)),
+        return True, DocumentFace(bbox=float4(bbox), score=float(getattr(face, "score", 1.0)),
                                   embedding=tuple(float(v) for v in emb) if emb is not None else None)
     return False, None
 

@@ -252,6 +252,7 @@ def _find_by_value(lines, label_ids, mrz: MrzResult, values: dict, found_by: dic
             if f.document_number in t.replace(" ", ""):
                 values["document_number"], found_by["document_number"] = f.document_number, "value"
                 break
+    want: str | None
     for key, want in (("surname", f.surname), ("given_names", f.given_names)):
         if key not in values and want:
             for _, t in texts:

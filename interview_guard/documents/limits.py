@@ -13,12 +13,15 @@ import logging
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from ..config import DocumentOptions, MediaOptions
 from ..errors import InputError, LimitExceeded, require_file
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ def read_text_file(path: Path, opts: DocumentOptions, what: str) -> str:
 
 # --------------------------------------------------------------------------- PDF
 @contextmanager
-def open_pdf(path: Path, opts: DocumentOptions, what: str = "PDF") -> Iterator["object"]:
+def open_pdf(path: Path, opts: DocumentOptions, what: str = "PDF") -> Iterator[PdfReader]:
     """A pypdf PdfReader under tight limits; raises InputError for encrypted / broken files."""
     import pypdf
     from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
@@ -76,6 +79,7 @@ def open_pdf(path: Path, opts: DocumentOptions, what: str = "PDF") -> Iterator["
         try:
             reader = pypdf.PdfReader(str(path), strict=False)
             if reader.is_encrypted:
+                opened: int  # PasswordType is an IntEnum; NOT_DECRYPTED is 0
                 try:
                     opened = reader.decrypt("")
                 except Exception:
@@ -191,7 +195,8 @@ def check_zip(path: Path, opts: DocumentOptions, what: str = "DOCX") -> None:
             raise InputError(f"{what} {path} is encrypted (password protected)", fix="export an unprotected copy")
         total += info.file_size
         if info.file_size > 1 << 20 and info.file_size > opts.max_zip_ratio * max(1, info.compress_size):
-            raise LimitExceeded(f"{what} {path}: member {info.filename!r} expands {info.file_size / max(1, info.compress_size):.0f}x "
+            ratio = info.file_size / max(1, info.compress_size)
+            raise LimitExceeded(f"{what} {path}: member {info.filename!r} expands {ratio:.0f}x "
                                 f"(limit {opts.max_zip_ratio:.0f}x): a zip bomb?")
     if total > opts.max_zip_bytes:
         raise LimitExceeded(f"{what} {path} expands to {total / 2**20:.0f} MiB, over the limit of "

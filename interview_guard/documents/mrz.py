@@ -14,9 +14,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .ocr import OcrLine
 
 logger = logging.getLogger(__name__)
 
@@ -294,6 +297,7 @@ def parse_mrz(lines: Sequence[str] | str, *, repair: bool = True, source: str = 
     far = [f"line {i + 1} has {len(x)}" for i, x in enumerate(norm) if abs(len(x) - length) > 0.2 * length]
     if far:
         raise InputError(f"not an MRZ: a {fmt} line has {length} characters; {', '.join(far)}")
+    repairs: list[str]
     if not repair:
         bad = [i + 1 for i, x in enumerate(norm) if len(x) != length]
         if bad:
@@ -357,7 +361,7 @@ def looks_like_mrz(text: str) -> bool:
 class MrzRows:
     """The OCR lines that make up the MRZ, one group per printed row (top to bottom)."""
 
-    rows: tuple[tuple["object", ...], ...]  # tuples of OcrLine
+    rows: tuple[tuple[OcrLine, ...], ...]
     texts: tuple[str, ...] = field(default=())
 
     @property

@@ -179,7 +179,8 @@ class TextReader:
     def from_runtime(cls, runtime, models, options: OcrOptions | None = None) -> "TextReader":
         """Outside the pipeline (CLI, benchmarks): ``OnnxRuntime`` + ``ModelStore``."""
         opts = options or OcrOptions()
-        sess = {n: runtime.session(n, models.path(n)) for n in (DET_MODEL, REC_MODEL) + ((CLS_MODEL,) if opts.use_cls else ())}
+        names = (DET_MODEL, REC_MODEL) + ((CLS_MODEL,) if opts.use_cls else ())
+        sess = {n: runtime.session(n, models.path(n)) for n in names}
         return cls(sess[DET_MODEL], sess[REC_MODEL], sess.get(CLS_MODEL), options=opts)
 
     # ------------------------------------------------------------------ public
@@ -328,7 +329,7 @@ def _box_score(prob: np.ndarray, box: np.ndarray) -> float:
     shifted = box.copy()
     shifted[:, 0] -= xmin
     shifted[:, 1] -= ymin
-    cv2.fillPoly(mask, shifted.reshape(1, -1, 2).astype(np.int32), 1)
+    cv2.fillPoly(mask, list(shifted.reshape(1, -1, 2).astype(np.int32)), 1)  # type: ignore[call-overload]  # opencv's stubs type color as a Sequence; a number is accepted
     return float(cv2.mean(prob[ymin:ymax + 1, xmin:xmax + 1], mask)[0])
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..util import float4
+
 logger = logging.getLogger(__name__)
 
 # OpenCV FaceRecognizerSF's 112x112 alignment template (matches YuNet's landmark order).
@@ -79,7 +81,7 @@ def detect_faces_yunet(model_path: str, image: np.ndarray, *, score_threshold: f
     faces = []
     for row in (found if found is not None else []):
         lm = tuple((float(row[4 + 2 * k]), float(row[5 + 2 * k])) for k in range(5))
-        faces.append(DocumentFace(bbox=tuple(float(v) for v in row[:4]), score=float(row[-1]), landmarks=lm))
+        faces.append(DocumentFace(bbox=float4(row[:4]), score=float(row[-1]), landmarks=lm))
     faces.sort(key=lambda f: f.bbox[2] * f.bbox[3], reverse=True)
     return faces
 

@@ -17,8 +17,7 @@ from ..claims import Claims, EmployerClaim, LanguageClaim
 from ..config import DocumentOptions
 from ..errors import InputError
 from . import limits
-from .resume_text import (country_code, language_code, language_level, normalize_month,
-                          parse_resume_text)
+from .resume_text import country_code, language_code, language_level, normalize_month, parse_resume_text
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +193,8 @@ def from_json_resume(data, text: str = "") -> Resume:
             continue
         kind = " ".join(_s(item.get(k)) or "" for k in ("position", "summary", "description", "type")).lower()
         employers.append(Employment(name=name, title=_s(item.get("position")) or "",
-                                    start=_date(item.get("startDate"), warnings), end=_date(item.get("endDate"), warnings),
+                                    start=_date(item.get("startDate"), warnings),
+                                    end=_date(item.get("endDate"), warnings),
                                     full_time=not re.search(r"part[- ]time|freelance|contract|volunteer", kind),
                                     location=_s(item.get("location")) or ""))
     education = [Education(institution=_s(e.get("institution")) or "", area=_s(e.get("area")) or "",
@@ -209,7 +209,8 @@ def from_json_resume(data, text: str = "") -> Resume:
             languages.append(LanguageSkill(language=name, code=language_code(name), level=language_level(raw),
                                            raw_level=raw))
     links = []
-    for url in [basics.get("url") or basics.get("website")] + [p.get("url") for p in _items(basics.get("profiles"), "profiles", warnings)]:
+    profiles = _items(basics.get("profiles"), "profiles", warnings)
+    for url in [basics.get("url") or basics.get("website")] + [p.get("url") for p in profiles]:
         url = _s(url)
         if url and url not in links:
             links.append(url)

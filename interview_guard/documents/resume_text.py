@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 _MONTH_NAMES = {"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
                 "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
                 "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12}
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _YEAR = r"(?:19|20)\d{2}"
 _DATE = (rf"(?<!\d)(?:{_MONTH}\s+{_YEAR}|{_YEAR}-\d{{1,2}}(?:-\d{{1,2}})?|\d{{1,2}}/{_YEAR}|{_YEAR}/\d{{1,2}}|"
          rf"\d{{1,2}}\.{_YEAR}|{_YEAR})(?!\d)")
@@ -206,7 +207,8 @@ def _contacts(text: str, header: list[str], out: ParsedText) -> None:
         for pm in PHONE_RE.finditer(cand):
             s = pm.group(0).strip()
             digits = re.sub(r"\D", "", s)
-            if 7 <= len(digits) <= 15 and not RANGE_RE.search(s) and not re.fullmatch(r"\d{4}[-/]\d{2}(?:[-/]\d{2})?", s):
+            if (7 <= len(digits) <= 15 and not RANGE_RE.search(s)
+                    and not re.fullmatch(r"\d{4}[-/]\d{2}(?:[-/]\d{2})?", s)):
                 out.phone = s
                 break
         if out.phone:
@@ -330,7 +332,8 @@ def _languages(lines: list[str]) -> list[tuple[str, str]]:
             item = item.strip()
             if not item:
                 continue
-            m = re.match(r"([^\W\d_][^\W\d_ ]*(?: [^\W\d_][^\W\d_]*)?)\s*(?:[:(\-–—]\s*(.*?)\)?\s*$|\s+([ABC][12].*)$|$)", item)
+            m = re.match(r"([^\W\d_][^\W\d_ ]*(?: [^\W\d_][^\W\d_]*)?)"
+                         r"\s*(?:[:(\-–—]\s*(.*?)\)?\s*$|\s+([ABC][12].*)$|$)", item)
             if not m:
                 continue
             name = m.group(1).strip()

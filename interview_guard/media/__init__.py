@@ -16,7 +16,7 @@ PyAV and Pillow are imported only when a function runs.
 """
 from __future__ import annotations
 
-from ._common import (ALLOWED_AUDIO_CODECS, ALLOWED_CONTAINERS, ALLOWED_VIDEO_CODECS, SAMPLE_RATE)
+from ._common import ALLOWED_AUDIO_CODECS, ALLOWED_CONTAINERS, ALLOWED_VIDEO_CODECS, SAMPLE_RATE
 from .audio import LOAD_AUDIO_MAX_S, iter_audio, load_audio
 from .image import ALLOWED_IMAGE_FORMATS, check_image, load_image
 from .probe import probe

@@ -9,15 +9,27 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import AudioChunk
-from ._common import (SAMPLE_RATE, check_file, decodable_stream, ffmpeg_error_text, media_origin,
-                      open_container, stated_duration, stream_time, warn_if_short)
+from ._common import (
+    SAMPLE_RATE,
+    check_file,
+    decodable_stream,
+    ffmpeg_error_text,
+    media_origin,
+    open_container,
+    stated_duration,
+    stream_time,
+    warn_if_short,
+)
+
+if TYPE_CHECKING:
+    import av
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +93,8 @@ class _Resampler:
     changes mid-stream."""
 
     def __init__(self) -> None:
-        self._resampler = None
-        self._key = None
+        self._resampler: av.AudioResampler | None = None
+        self._key: tuple[str, str, int] | None = None
 
     def resample(self, frame) -> np.ndarray:
         key = (frame.format.name, frame.layout.name, frame.sample_rate)
@@ -93,6 +105,7 @@ class _Resampler:
 
             self._resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=SAMPLE_RATE)
             self._key = key
+        assert self._resampler is not None  # built above for the first frame
         out.extend(_mono(f) for f in self._resampler.resample(frame))
         return _join(out)
 
@@ -172,7 +185,7 @@ def _chunks(p: Path, opts: MediaOptions, chunk_samples: int) -> Iterator[AudioCh
                 warn_if_short(p, "audio", chunker.end_t, stated_duration(c, stream), 0.0)
             yield from chunker.flush()
         finally:
-            decoded.close()
+            decoded.close()  # type: ignore[attr-defined]  # PyAV's stubs say Iterator; decode() returns a generator
 
 
 def load_audio(path: str | Path, opts: MediaOptions | None = None) -> np.ndarray:

@@ -8,13 +8,16 @@ import re
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ._common import check_file, sniff_kind
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ def load_image(path: str | Path, opts: MediaOptions | None = None, what: str = "
 
 
 @contextmanager
-def _open_image(p: Path, opts: MediaOptions, what: str) -> Iterator["object"]:
+def _open_image(p: Path, opts: MediaOptions, what: str) -> Iterator[Image.Image]:
     from PIL import Image, UnidentifiedImageError
 
     kind = sniff_kind(p)

@@ -13,9 +13,19 @@ from pathlib import Path
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import MediaInfo
-from ._common import (MOV_FAMILY, audio_codec_allowed, check_file, codec_name, ffmpeg_error_text,
-                      first_audio_stream, first_video_stream, format_names, media_origin,
-                      open_container, video_codec_allowed)
+from ._common import (
+    MOV_FAMILY,
+    audio_codec_allowed,
+    check_file,
+    codec_name,
+    ffmpeg_error_text,
+    first_audio_stream,
+    first_video_stream,
+    format_names,
+    media_origin,
+    open_container,
+    video_codec_allowed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +73,7 @@ def probe(path: str | Path, opts: MediaOptions | None = None) -> MediaInfo:
                 width, height = height, width
             _check_frame_size(p, width, height, opts)
         indexed = duration is not None and not estimated and format_names(c) & MOV_FAMILY
-        if indexed and not tail_cut_tolerated:
+        if duration is not None and indexed and not tail_cut_tolerated:
             for stream in (video, audio):
                 if stream is not None:
                     _check_tail(c, p, stream, duration, size)

@@ -16,8 +16,16 @@ import numpy as np
 from ..config import MediaOptions
 from ..errors import InputError, LimitExceeded
 from ..types import Frame
-from ._common import (check_file, decodable_stream, ffmpeg_error_text, media_origin, open_container,
-                      stated_duration, stream_time, warn_if_short)
+from ._common import (
+    check_file,
+    decodable_stream,
+    ffmpeg_error_text,
+    media_origin,
+    open_container,
+    stated_duration,
+    stream_time,
+    warn_if_short,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +92,7 @@ def _frames(p: Path, opts: MediaOptions, rate: float) -> Iterator[Frame]:
                                         f"{frame.height}, over {opts.max_width}x{opts.max_height}")
                 yield Frame(index=index, t=t, image=to_bgr(frame))
         finally:
-            decoded.close()
+            decoded.close()  # type: ignore[attr-defined]  # PyAV's stubs say Iterator; decode() returns a generator
 
 
 def to_bgr(frame) -> np.ndarray:

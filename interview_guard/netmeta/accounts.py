@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import permutations
 from dataclasses import dataclass
+from itertools import permutations
 from typing import Iterable, Sequence
 
 from .clusters import SharedValue
@@ -68,8 +68,8 @@ def profile_change_bursts(changes: Sequence[AccountChange], window_s: float, lim
                 if best is None or score > best[0]:
                     best = (score, lo, hi)
         if best is not None:
-            window = tuple(items[best[1]:best[2] + 1])
-            out.append(ChangeBurst(account, window[0].timestamp, window[-1].timestamp, window))
+            burst = tuple(items[best[1]:best[2] + 1])
+            out.append(ChangeBurst(account, burst[0].timestamp, burst[-1].timestamp, burst))
     return out
 
 

@@ -16,8 +16,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .geo import country_distance_km, haversine_km
 from .eventlog import EventLog
+from .geo import country_distance_km, haversine_km
 
 DAY = 86400.0
 

@@ -21,8 +21,17 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError
-from .tabular import (COLUMN_ALIASES, ProblemLog, ReadResult, canon_column, column_map, detect_format, normalize_ip,
-                      open_text, parse_timestamp)
+from .tabular import (
+    COLUMN_ALIASES,
+    ProblemLog,
+    ReadResult,
+    canon_column,
+    column_map,
+    detect_format,
+    normalize_ip,
+    open_text,
+    parse_timestamp,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +90,7 @@ class EventLog(Sequence[NetworkEvent]):
     def __len__(self) -> int:
         return int(self.ts.shape[0])
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         d = float(self.duration[i])
@@ -140,7 +149,8 @@ class EventLogBuilder:
                          np.asarray(self._dur, np.float64), self._cols)
 
 
-def _make_log(source: str, ts: np.ndarray, line: np.ndarray, dur: np.ndarray, cols: Mapping[str, Sequence[str]]) -> EventLog:
+def _make_log(source: str, ts: np.ndarray, line: np.ndarray, dur: np.ndarray,
+              cols: Mapping[str, Sequence[str]]) -> EventLog:
     kw: dict[str, Any] = {}
     for c in COLUMNS:
         kw[c], kw[f"{c}_values"] = _intern(cols[c])
@@ -294,10 +304,10 @@ def _collect_csv(p: Path, head: str, lines: list[int], cols: dict[str, list], pr
         if len(fields) == 1:
             rows = [(r,) for r in rows]
         columns = list(zip(*rows)) if rows else [() for _ in fields]
-        for f, values in zip(fields, columns):
-            cols[f] = list(values)
-        for f in missing:
-            cols[f] = [""] * len(lines)
+        for name, values in zip(fields, columns):
+            cols[name] = list(values)
+        for name in missing:
+            cols[name] = [""] * len(lines)
 
 
 def _collect_jsonl(p: Path, lines: list[int], cols: dict[str, list], problems: ProblemLog) -> None:

@@ -17,10 +17,9 @@ import numpy as np
 from ..errors import InterviewGuardError
 from ..features import FeatureEnv, FeatureUnavailable, feature
 from .activity import IpGeo
-from .ipintel import ANONYMIZER_KINDS, KINDS, IpBatch, IpInfo, IpIntel, SourceInfo
 from .eventlog import EventLog
-from .readers import (ReadResult, read_account_history, read_endpoints, read_events, read_messages,
-                      read_reviews)
+from .ipintel import ANONYMIZER_KINDS, KINDS, IpBatch, IpInfo, IpIntel, SourceInfo
+from .readers import ReadResult, read_account_history, read_endpoints, read_events, read_messages, read_reviews
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,8 @@ def _input(env: FeatureEnv, field_name: str, what: str) -> Path:
 
 @feature("network_events", "derived", description="network / login events (CSV, JSON Lines, participant reports)")
 def network_events(env: FeatureEnv, get) -> ReadResult:
-    return read_events(_input(env, "network_log", "network log"), participant_tz=env.config.network.participant_report_tz)
+    return read_events(_input(env, "network_log", "network log"),
+                       participant_tz=env.config.network.participant_report_tz)
 
 
 @feature("endpoint_inventory", "derived", description="processes and connections per host")

@@ -67,7 +67,8 @@ def _get(d: Any, *path: str) -> Any:
 def facts_from_record(record: Any, source: str, database_type: str = "") -> MaxMindFacts | None:
     if not isinstance(record, dict):
         return None
-    flags = tuple(f for f, _ in _FLAG_KINDS if record.get(f)) + (("is_anonymous",) if record.get("is_anonymous") else ())
+    flags = (tuple(f for f, _ in _FLAG_KINDS if record.get(f))
+             + (("is_anonymous",) if record.get("is_anonymous") else ()))
     kind = next((k for f, k in _FLAG_KINDS if record.get(f)), None)
     if kind is None and record.get("is_anonymous"):
         kind = "proxy"
@@ -115,7 +116,8 @@ class MaxMindDatabase:
         meta = self._reader.metadata()
         self.database_type: str = str(meta.database_type)
         built = datetime.fromtimestamp(meta.build_epoch, tz=timezone.utc).date().isoformat()
-        vendor = "IP2Location" if any(v in self.database_type.lower() for v in ("ip2proxy", "ip2location")) else "MaxMind"
+        ip2 = any(v in self.database_type.lower() for v in ("ip2proxy", "ip2location"))
+        vendor = "IP2Location" if ip2 else "MaxMind"
         self.source = f"{vendor} {self.database_type}"
         self.description = f"{vendor} {self.database_type} ({self.path.name}, built {built})"
 

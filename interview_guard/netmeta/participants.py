@@ -70,14 +70,13 @@ def parse_report_time(text: str, tz: tzinfo) -> float:
     try:
         dt = datetime.fromisoformat(s)
     except ValueError:
-        dt = None
         for fmt in _TIME_FORMATS:
             try:
                 dt = datetime.strptime(s, fmt)
                 break
             except ValueError:
                 continue
-        if dt is None:
+        else:
             raise ValueError(f"time {text!r} is in no known format") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)

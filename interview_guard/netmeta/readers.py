@@ -18,8 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tabular import (MAX_PROBLEMS_KEPT, ReadProblem, ReadResult, canon_column, clean_text, detect_format, iso_utc,
-                      normalize_ip, open_text, parse_timestamp, read_rows)
+from .tabular import (
+    MAX_PROBLEMS_KEPT,
+    ReadProblem,
+    ReadResult,
+    canon_column,
+    clean_text,
+    detect_format,
+    iso_utc,
+    normalize_ip,
+    open_text,
+    parse_timestamp,
+    read_rows,
+)
 
 # Re-exported: callers read these from here (the reading primitives live in .tabular).
 __all__ = ["MAX_PROBLEMS_KEPT", "AccountChange", "EndpointRecord", "Message", "ReadProblem", "ReadResult", "Review",
@@ -137,7 +148,8 @@ def _review(line: int, r: dict) -> Review:
         except ValueError:
             raise ValueError(f"rating {rating_text!r} is not a number") from None
     return Review(line=line, timestamp=parse_timestamp(r["timestamp"]),
-                  reviewer_account=clean_text(r["reviewer_account"]), reviewee_account=clean_text(r["reviewee_account"]),
+                  reviewer_account=clean_text(r["reviewer_account"]),
+                  reviewee_account=clean_text(r["reviewee_account"]),
                   rating=rating)
 
 

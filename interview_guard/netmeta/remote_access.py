@@ -109,8 +109,8 @@ def find_remote_access(records: Iterable[EndpointRecord], catalog: RemoteAccessC
                           ("port", catalog.by_port(r.remote_port))):
             if tool is not None:
                 found.setdefault(tool.id, (tool, []))[1].append(how)
-        for tool, how in found.values():
-            hits.append(RemoteAccessHit(tool, r, tuple(how)))
+        for tool, hows in found.values():
+            hits.append(RemoteAccessHit(tool, r, tuple(hows)))
     return hits
 
 

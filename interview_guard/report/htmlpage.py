@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .style import CSS
-from .timeline import STATUS_FILL, SPEECH_FILL, fmt_range, fmt_time, render_timeline, timed_signals
+from .timeline import SPEECH_FILL, STATUS_FILL, fmt_range, fmt_time, render_timeline, timed_signals
 
 if TYPE_CHECKING:
     from ..config import ReportOptions

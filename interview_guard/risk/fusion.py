@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..types import Followup, RiskAssessment, Signal
+from ..types import Followup, RiskAssessment, RiskLevel, Signal
 from .followups import select_followups
 from .policy import FLUENCY_SIGNAL, Policy
 
@@ -56,7 +56,7 @@ def contributions(signals: Iterable[Signal], policy: Policy, *,
     return out
 
 
-def level_for(score: float, policy: Policy) -> str:
+def level_for(score: float, policy: Policy) -> RiskLevel:
     if score >= policy.high_threshold:
         return "high"
     if score >= policy.review_threshold:

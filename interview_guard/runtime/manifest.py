@@ -179,6 +179,8 @@ def _parse_source(d: Any, where: _Where, entry: str) -> Source:
     if kind not in SOURCE_KINDS:
         raise where.error(entry, f"source kind must be one of {', '.join(SOURCE_KINDS)}, got {kind!r}")
     entry = f"{entry} [{kind}]"
+    members: tuple[str, ...]
+    extra: tuple[Part, ...]
     if kind == "url":
         _check_keys(d, {"kind", "url", "sha256", "transform"}, where, entry)
         url = _str(d, "url", where, entry)

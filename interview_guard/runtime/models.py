@@ -18,9 +18,23 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 
 from ..errors import InputError, ModelError
 from ..hashing import sha256_file
-from .manifest import (DESTINATIONS, SOURCE_KINDS, TRANSFORMS, Manifest, ModelFile, ModelSpec, Part,  # noqa: F401
-                       Source, combined_digest, data_manifest_paths, default_manifest_path, load_data_manifest,
-                       load_manifest, merge_manifests, parse_manifest)
+from .manifest import (  # noqa: F401
+    DESTINATIONS,
+    SOURCE_KINDS,
+    TRANSFORMS,
+    Manifest,
+    ModelFile,
+    ModelSpec,
+    Part,
+    Source,
+    combined_digest,
+    data_manifest_paths,
+    default_manifest_path,
+    load_data_manifest,
+    load_manifest,
+    merge_manifests,
+    parse_manifest,
+)
 from .stamps import FileCheck, check_file, read_stamp, write_stamp
 
 logger = logging.getLogger(__name__)

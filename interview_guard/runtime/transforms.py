@@ -21,7 +21,8 @@ def _onnx_keep_used_inputs(src: Path, dst: Path) -> None:
     try:
         import onnx
     except ImportError:
-        raise TransformError("transform onnx-keep-used-inputs needs the onnx package (pip install 'onnx<1.18')") from None
+        raise TransformError("transform onnx-keep-used-inputs needs the onnx package "
+                             "(pip install 'onnx<1.18')") from None
     try:
         model = onnx.load(str(src))
     except Exception as e:  # onnx raises DecodeError and friends
@@ -58,7 +59,8 @@ def _onnx_fold_dequantize(src: Path, dst: Path) -> None:
         import onnx
         from onnx import numpy_helper
     except ImportError:
-        raise TransformError("transform onnx-fold-dequantize needs the onnx package (pip install 'onnx<1.18')") from None
+        raise TransformError("transform onnx-fold-dequantize needs the onnx package "
+                             "(pip install 'onnx<1.18')") from None
     try:
         model = onnx.load(str(src))
     except Exception as e:

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..errors import DependencyMissing, ModelError
 from ..types import Segment, Transcript, Word
-from .hallucination import GuardOptions, GuardStats, guard_segments
 from .buffer import AudioBuffer
+from .hallucination import GuardOptions, GuardStats, guard_segments
 from .vad import SpeechSpan, VadChunk
 
 if TYPE_CHECKING:
@@ -304,7 +304,7 @@ class AsrStream:
             prob.setdefault(w.language, []).append(w.language_probability)
         if not weight:
             return "", 0.0
-        lang = max(weight, key=weight.get)
+        lang = max(weight, key=lambda k: weight[k])
         return lang, float(np.mean(prob[lang]))
 
 

@@ -28,7 +28,7 @@ WINDOW_S = ((WINDOW_FRAMES - 1) * HOP + N_FFT) / SAMPLE_RATE
 STRIDE_S = STRIDE_FRAMES * HOP / SAMPLE_RATE
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+def _hz_to_mel(f: np.ndarray | float) -> np.ndarray:
     """Slaney mel scale (librosa's default, htk=False)."""
     f = np.asarray(f, np.float64)
     f_sp = 200.0 / 3

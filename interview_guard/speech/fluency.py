@@ -40,7 +40,8 @@ CJK_LANGS = ("ja", "zh", "ko", "yue")
 
 FILLERS: Mapping[str, frozenset[str]] = {
     "en": frozenset({"um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm", "umm", "uhh", "eh"}),
-    "ja": frozenset({"えー", "えーと", "えっと", "あの", "あのー", "その", "そのー", "まあ", "うーん", "ええと", "なんか"}),
+    "ja": frozenset({"えー", "えーと", "えっと", "あの", "あのー", "その", "そのー", "まあ", "うーん",
+                     "ええと", "なんか"}),
     "es": frozenset({"eh", "este", "em", "mmm"}),
     "fr": frozenset({"euh", "heu", "ben", "bah"}),
     "de": frozenset({"äh", "ähm", "öh", "hm"}),
@@ -248,7 +249,7 @@ def measure(segments: Iterable[Segment], spans: Sequence[SpeechSpan], lang: str,
     # speaking time: from the first to the last speech in each range that has words
     speaking = 0.0
     pauses: list[float] = []
-    for (a, b), r in zip(scope, per_range):
+    for _range, r in zip(scope, per_range):
         r = [x for x in r if x[1] > x[0]]
         if not r:
             continue

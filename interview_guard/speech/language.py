@@ -49,7 +49,7 @@ class LanguageProfile:
     @property
     def main_language(self) -> str | None:
         secs = {k: v for k, v in self.seconds_by_language().items() if k != UNCERTAIN}
-        return max(secs, key=secs.get) if secs else None
+        return max(secs, key=lambda k: secs[k]) if secs else None
 
 
 @lru_cache(maxsize=8)

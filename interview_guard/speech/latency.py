@@ -55,7 +55,7 @@ def answers(interviewer: Sequence[tuple[float, float]], candidate: Sequence[tupl
     """Question -> answer transitions: an interviewer turn whose next turn is the candidate's."""
     turns = sorted([(a, b, "i") for a, b in interviewer] + [(a, b, "c") for a, b in candidate])
     out = []
-    for (a1, b1, r1), (a2, b2, r2) in zip(turns, turns[1:]):
+    for (_a1, b1, r1), (a2, _b2, r2) in zip(turns, turns[1:]):
         if r1 == "i" and r2 == "c" and a2 - b1 <= max_gap_s:
             out.append(Answer(question_end=b1, answer_start=a2))
     return out

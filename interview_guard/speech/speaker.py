@@ -272,7 +272,7 @@ def assign_roles(diar: Diarization, interviewer_vector: np.ndarray | None = None
         sims = {v.label: float(v.centroid @ l2n(interviewer_vector)) for v in diar.voices}
         inter = tuple(k for k in labels if sims[k] >= opts.interviewer_threshold)
         if not inter and len(labels) > 1:  # nothing close: take the nearest voice only
-            inter = (max(sims, key=sims.get),)
+            inter = (max(sims, key=lambda k: sims[k]),)
         best = max(sims[k] for k in inter) if inter else None
         return Roles(interviewer=inter, candidate=tuple(k for k in labels if k not in inter),
                      method="sample", interviewer_similarity=best)
@@ -281,12 +281,12 @@ def assign_roles(diar: Diarization, interviewer_vector: np.ndarray | None = None
     if len(labels) == 2:
         # Two voices with no sample: taken as interviewer + candidate; the one asking more
         # questions (or speaking first) is the interviewer.
-        inter = _pick_interviewer(diar, labels, transcript)
-        return Roles(interviewer=(inter,), candidate=tuple(k for k in labels if k != inter),
+        picked = _pick_interviewer(diar, labels, transcript)
+        return Roles(interviewer=(picked,), candidate=tuple(k for k in labels if k != picked),
                      method="two_voices")
-    inter = _pick_interviewer(diar, labels, transcript)
-    method = "questions" if _question_share(diar, inter, transcript) > 0 else "first_speaker"
-    return Roles(interviewer=(inter,), candidate=tuple(k for k in labels if k != inter), method=method)
+    picked = _pick_interviewer(diar, labels, transcript)
+    method = "questions" if _question_share(diar, picked, transcript) > 0 else "first_speaker"
+    return Roles(interviewer=(picked,), candidate=tuple(k for k in labels if k != picked), method=method)
 
 
 def _pick_interviewer(diar: Diarization, labels: list[int], transcript: "Transcript | None") -> int:

@@ -28,8 +28,7 @@ from .records import AnalysisSummary, AuditEntry, EmbeddingHit, LinkHit, PurgeRe
 from .vectors import VectorIndex
 
 if TYPE_CHECKING:
-    from ..types import Link
-    from ..types import RiskReport
+    from ..types import Link, RiskReport
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +149,7 @@ class Store:
             (_iso(_now()), actor or "unknown", action, case_id, candidate_id,
              json.dumps(inputs or [], ensure_ascii=False), json.dumps(models or [], ensure_ascii=False),
              policy_version, detail))
+        assert cur.lastrowid is not None  # set by the INSERT above
         return int(cur.lastrowid)
 
     # ------------------------------------------------------------------ writing
@@ -293,7 +293,8 @@ class Store:
             params.append(candidate_id)
         sql += " ORDER BY a.analyzed_ts DESC, a.rowid DESC LIMIT ?"
         params.append(int(limit))
-        return [AnalysisSummary(*row[:8], flagged=tuple(row[8].split(",")) if row[8] else ())
+        return [AnalysisSummary(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                                flagged=tuple(row[8].split(",")) if row[8] else ())
                 for row in self._query(sql, params)]
 
     def get_report(self, analysis_id: str) -> "RiskReport":

@@ -36,9 +36,12 @@ FACE_OVAL: tuple[int, ...] = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 3
 LEFT_EYE: tuple[int, ...] = (33, 160, 158, 133, 153, 144)  # p1..p6 for the eye aspect ratio
 RIGHT_EYE: tuple[int, ...] = (362, 385, 387, 263, 373, 380)
 BROWS: tuple[int, ...] = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
-EYE_RINGS: tuple[tuple[int, ...], ...] = ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7),
-                                          (362, 398, 384, 385, 386, 387, 388, 466, 263, 249, 390, 373, 374, 380, 381, 382))
-LIPS_OUTER: tuple[int, ...] = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
+EYE_RINGS: tuple[tuple[int, ...], ...] = (
+    (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7),
+    (362, 398, 384, 385, 386, 387, 388, 466, 263, 249, 390, 373, 374, 380, 381, 382),
+)
+LIPS_OUTER: tuple[int, ...] = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91,
+                               146)
 LIP_UPPER_INNER, LIP_LOWER_INNER = 13, 14
 MOUTH_LEFT, MOUTH_RIGHT = 61, 291
 NOSE_TIP = 1
@@ -68,18 +71,18 @@ def face_crop(bgr: np.ndarray, landmarks: np.ndarray, margin: float = 1.35, size
         return None
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     s = size / side
-    m = np.float32([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]])
+    m = np.array([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]], dtype=np.float32)
     img = cv2.warpAffine(bgr, m, (size, size), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
-    local = pts * s + np.float32([size / 2 - s * cx, size / 2 - s * cy])
+    local = pts * s + np.array([size / 2 - s * cx, size / 2 - s * cy], dtype=np.float32)
     return FaceCrop(image=img, landmarks=local, scale=s, origin=(float(cx - side / 2), float(cy - side / 2)))
 
 
-def polygon_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+def polygon_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
     import cv2
 
     mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.int32(np.round(points))], 1)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)  # type: ignore[call-overload]  # opencv's stubs type color as a Sequence; a number is accepted
     return mask.astype(bool)
 
 
@@ -102,8 +105,8 @@ def face_regions(crop: FaceCrop) -> FaceRegions | None:
     oval = lm[list(FACE_OVAL)]
     inside = polygon_mask(shape, oval)
     features = np.zeros(shape, bool)
-    for ring in EYE_RINGS:
-        features |= polygon_mask(shape, shrink(lm[list(ring)], 1.6))
+    for eye in EYE_RINGS:
+        features |= polygon_mask(shape, shrink(lm[list(eye)], 1.6))
     features |= polygon_mask(shape, shrink(lm[list(LIPS_OUTER)], 1.25))
     brow_y = float(lm[list(BROWS)][:, 1].max())
     brows = np.zeros(shape, bool)

@@ -25,7 +25,8 @@ class Challenge:
 
 CHALLENGES: tuple[Challenge, ...] = (
     Challenge("turn_profile", "Please turn your head slowly to one side until we see your profile, then back.",
-              "face swaps are trained on frontal faces: at profile the face warps, the identity drifts or the mask shows"),
+              "face swaps are trained on frontal faces: at profile the face warps, the identity drifts "
+              "or the mask shows"),
     Challenge("hand_wave", "Please pass your hand slowly in front of your face.",
               "an occluding hand breaks the swap mask: the hand is drawn behind the face or the face flickers"),
     Challenge("look_away", "Please look up at the ceiling for a moment, then back at the camera.",
@@ -166,7 +167,7 @@ class ChallengeDetector:
             pool = [x for x in self.frames if x.embedding is not None and (x.quality or 0) >= 0.5]
         if not pool:
             return None
-        v = np.mean([x.embedding for x in pool], axis=0)
+        v = np.mean([x.embedding for x in pool if x.embedding is not None], axis=0)
         return v / (np.linalg.norm(v) + 1e-9)
 
     def _check(self, key: str, a: int, b: int, baseline: float) -> ChallengeMoment:
@@ -196,7 +197,8 @@ class ChallengeDetector:
         if excess >= 0.5:
             failures.append("boundary_artifacts")
         peak = self._peak(key, during)
-        weights = {"detection_collapse": 0.5, "embedding_jump": 0.8, "landmark_collapse": 0.6, "boundary_artifacts": 0.6}
+        weights = {"detection_collapse": 0.5, "embedding_jump": 0.8, "landmark_collapse": 0.6,
+                   "boundary_artifacts": 0.6}
         ordered = sorted((weights[f] for f in failures), reverse=True)
         score = min(1.0, ordered[0] + 0.2 * sum(ordered[1:])) if ordered else 0.0
         return ChallengeMoment(key=key, t_start=round(self.frames[a].t, 2), t_end=round(self.frames[b].t, 2),
@@ -213,7 +215,8 @@ class ChallengeDetector:
         return float(max(vals)) if vals else 0.0
 
 
-def frame_record(t: float, face, blend_score: float | None, frame_size: tuple[int, int] | None = None) -> ChallengeFrame:
+def frame_record(t: float, face, blend_score: float | None,
+                 frame_size: tuple[int, int] | None = None) -> ChallengeFrame:
     """Build the per-frame record from the ``faces`` feature's primary face (or None).
 
     ``frame_size`` (width, height): a face cut by the frame edge is not an occlusion challenge.
@@ -222,7 +225,8 @@ def frame_record(t: float, face, blend_score: float | None, frame_size: tuple[in
         return ChallengeFrame(t=t, detected=False)
     q = face.quality
     occlusion = float(q.occlusion)
-    mesh_ok = None if face.landmarks is None or len(face.landmarks) < 468 else not mesh_collapsed(face.landmarks, face.bbox)
+    mesh_ok = (None if face.landmarks is None or len(face.landmarks) < 468
+               else not mesh_collapsed(face.landmarks, face.bbox))
     if frame_size is not None and face.landmarks is not None:
         pts = np.asarray(face.landmarks)[:, :2]
         w, h = frame_size

@@ -144,6 +144,7 @@ class MediapipeDetector:
         return out
 
     def _meshes(self, rgb: np.ndarray, w: int, h: int) -> list[np.ndarray]:
+        assert self._mesh is not None  # callers check
         res = self._mesh.process(rgb)
         meshes: list[np.ndarray] = []
         for fl in res.multi_face_landmarks or ():
@@ -200,7 +201,8 @@ class YuNetDetector:
         names = {o.name for o in session.get_outputs()}
         need = {f"{k}_{s}" for k in ("cls", "obj", "bbox", "kps") for s in self.STRIDES}
         if not need <= names:
-            raise ModelError(f"YuNet model lacks outputs {sorted(need - names)}", fix="interview-guard models verify yunet")
+            raise ModelError(f"YuNet model lacks outputs {sorted(need - names)}",
+                             fix="interview-guard models verify yunet")
 
     def detect(self, bgr: np.ndarray) -> list[RawFace]:
         import cv2

@@ -80,7 +80,8 @@ def fake_probability(out: np.ndarray) -> float:
             e = np.exp(row - row.max())
             return float(e[1] / e.sum())
         else:
-            raise ValueError(f"the external deepfake model's first output must hold 1 or 2 values per frame, got {row.size}")
+            raise ValueError("the external deepfake model's first output must hold 1 or 2 values per frame, "
+                             f"got {row.size}")
     if not np.isfinite(v):
         raise ValueError("the external deepfake model returned a non-finite value")
     if 0.0 <= v <= 1.0:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..util import float4
 from .align import align_face
 from .detect import MediapipeDetector, RawFace, YuNetDetector, iou, keypoints_from_mesh, mesh_bbox
 from .embed import FaceEmbedder
@@ -55,6 +56,7 @@ class FaceAnalyzer:
         """All faces of one frame, largest first."""
         h, w = bgr.shape[:2]
         if self.options.detector == "yunet":
+            assert self.yunet is not None  # required for this detector (checked in __init__)
             raw = self.yunet.detect(bgr)
         else:
             raw = self._mediapipe().detect(bgr[:, :, ::-1])
@@ -130,7 +132,7 @@ class FaceAnalyzer:
         if self.embedder is not None and embeddable:
             vecs = self.embedder.embed([kept[i][1] for i in embeddable])
             embeddings = {i: v for i, v in zip(embeddable, vecs)}
-        return tuple(Face(t=t, frame_index=index, bbox=tuple(float(v) for v in r.bbox), score=float(r.score),
+        return tuple(Face(t=t, frame_index=index, bbox=float4(r.bbox), score=float(r.score),
                           detector=r.detector, keypoints=r.keypoints, quality=q, landmarks=r.landmarks,
                           crop=crop if self.options.keep_crops else None, embedding=embeddings.get(i))
                      for i, (r, crop, q) in enumerate(kept))

@@ -88,7 +88,7 @@ def screen_replay(frames: Iterable[np.ndarray], options: ReplayOptions = ReplayO
     glare_c = (rng.uniform(0.25, 0.75) * W, rng.uniform(0.15, 0.5) * H)
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     glare = o.glare * 255 * np.exp(-(((xx - glare_c[0]) / (0.12 * W)) ** 2 + ((yy - glare_c[1]) / (0.09 * H)) ** 2))
-    for i, src in enumerate(frames):
+    for src in frames:
         sh, sw = src.shape[:2]
         disp_w = int(o.screen_fill * W)
         disp_h = int(round(disp_w * sh / sw))
@@ -106,9 +106,10 @@ def screen_replay(frames: Iterable[np.ndarray], options: ReplayOptions = ReplayO
         ph, pw = panel.shape[:2]
         x0, y0 = (W - pw) / 2, (H - ph) / 2
         shake = rng.normal(0, o.shake_px, size=2)
-        src_pts = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
-        dst_pts = np.float32([[x0 + tilt[0], y0], [x0 + pw + tilt[1], y0 + tilt[2] * 0.3],
-                              [x0 + pw - tilt[1] * 0.5, y0 + ph], [x0 - tilt[3] * 0.5, y0 + ph]]) + shake.astype(np.float32)
+        src_pts = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], dtype=np.float32)
+        dst_pts = np.array([[x0 + tilt[0], y0], [x0 + pw + tilt[1], y0 + tilt[2] * 0.3],
+                            [x0 + pw - tilt[1] * 0.5, y0 + ph], [x0 - tilt[3] * 0.5, y0 + ph]], dtype=np.float32)
+        dst_pts = dst_pts + shake.astype(np.float32)
         m = cv2.getPerspectiveTransform(src_pts, dst_pts.astype(np.float32))
         warped = cv2.warpPerspective(panel, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=(-1, -1, -1))
         inside = warped[:, :, 0] >= 0
@@ -141,7 +142,7 @@ def printed_photo(image: np.ndarray, n_frames: int, *, width: int = 640, height:
         a = 2 * np.pi * i / max(12, n_frames)
         ang = 2.0 * np.sin(a) + rng.normal(0, 0.3)
         dx, dy = 6 * np.sin(1.3 * a) + rng.normal(0, 0.8), 4 * np.sin(0.9 * a) + rng.normal(0, 0.8)
-        m = cv2.getRotationMatrix2D((paper.shape[1] / 2, paper.shape[0] / 2), ang, 1.0)
+        m = np.asarray(cv2.getRotationMatrix2D((paper.shape[1] / 2, paper.shape[0] / 2), ang, 1.0), np.float64)
         m[:, 2] += ((width - paper.shape[1]) / 2 + dx, (height - paper.shape[0]) / 2 + dy)
         warped = cv2.warpAffine(paper, m, (width, height), flags=cv2.INTER_LINEAR, borderValue=(-1, -1, -1))
         inside = warped[:, :, 0] >= 0
@@ -163,18 +164,18 @@ def _triangles(points: np.ndarray, w: int, h: int) -> list[tuple[int, int, int]]
     import cv2
 
     subdiv = cv2.Subdiv2D((-w, -h, 3 * w, 3 * h))
-    index = {}
+    index: dict[tuple[float, float], int] = {}
     for k, (x, y) in enumerate(points):
         key = (float(x), float(y))
         if key in index:
             continue
         index[key] = k
         subdiv.insert(key)
-    tris = []
+    tris: list[tuple[int, int, int]] = []
     for t in subdiv.getTriangleList():
         pts = [(float(t[0]), float(t[1])), (float(t[2]), float(t[3])), (float(t[4]), float(t[5]))]
         if all(p in index for p in pts):
-            tris.append(tuple(index[p] for p in pts))
+            tris.append((index[pts[0]], index[pts[1]], index[pts[2]]))
     return tris
 
 
@@ -185,15 +186,16 @@ def _warp_triangle(src: np.ndarray, dst: np.ndarray, t_src: np.ndarray, t_dst: n
     r2 = cv2.boundingRect(t_dst.astype(np.float32))
     if r1[2] <= 0 or r1[3] <= 0 or r2[2] <= 0 or r2[3] <= 0:
         return
-    t1 = t_src - np.float32([r1[0], r1[1]])
-    t2 = t_dst - np.float32([r2[0], r2[1]])
+    t1: np.ndarray = t_src - np.array([r1[0], r1[1]], dtype=np.float32)
+    t2: np.ndarray = t_dst - np.array([r2[0], r2[1]], dtype=np.float32)
     patch = src[r1[1]:r1[1] + r1[3], r1[0]:r1[0] + r1[2]]
     if patch.size == 0:
         return
     m = cv2.getAffineTransform(t1.astype(np.float32), t2.astype(np.float32))
     warped = cv2.warpAffine(patch, m, (r2[2], r2[3]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
     mask = np.zeros((r2[3], r2[2]), np.float32)
-    cv2.fillConvexPoly(mask, np.int32(np.round(t2)), 1.0, lineType=cv2.LINE_AA)
+    cv2.fillConvexPoly(mask, np.round(t2).astype(np.int32), 1.0,  # type: ignore[call-overload]  # opencv's stubs type color as a Sequence; a number is accepted
+                       lineType=cv2.LINE_AA)
     y0, x0 = r2[1], r2[0]
     y1, x1 = min(dst.shape[0], y0 + r2[3]), min(dst.shape[1], x0 + r2[2])
     if y0 < 0 or x0 < 0 or y1 <= y0 or x1 <= x0:
@@ -250,9 +252,9 @@ class FaceSwapper:
         canvas = target.astype(np.float32).copy()
         for a, b, c in self._tris:
             _warp_triangle(self.donor.astype(np.float32), canvas, self.donor_pts[[a, b, c]], t_pts[[a, b, c]])
-        mask = np.zeros((h, w), np.uint8)
-        hull = cv2.convexHull(np.int32(np.round(pts[list(SWAP_MASK_POINTS)])))
-        cv2.fillConvexPoly(mask, hull, 255)
+        mask: np.ndarray = np.zeros((h, w), np.uint8)
+        hull = cv2.convexHull(np.round(pts[list(SWAP_MASK_POINTS)]).astype(np.int32))
+        cv2.fillConvexPoly(mask, hull, 255)  # type: ignore[call-overload]  # opencv's stubs type color as a Sequence; a number is accepted
         mask = cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=max(1, int(0.01 * w)))
         if mask.sum() == 0:
             return None

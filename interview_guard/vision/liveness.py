@@ -54,7 +54,8 @@ def resize_and_pad(image: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     scaled = cv2.resize(image, (nw, nh), interpolation=interp)
     top, left = (size - nh) // 2, (size - nw) // 2
-    return cv2.copyMakeBorder(scaled, top, size - nh - top, left, size - nw - left, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    return cv2.copyMakeBorder(scaled, top, size - nh - top, left, size - nw - left, cv2.BORDER_CONSTANT,
+                              value=(0, 0, 0))
 
 
 def preprocess(crop_bgr: np.ndarray) -> np.ndarray:

@@ -153,7 +153,7 @@ class _BlendExtractor:
         from .blending import blend_evidence, primary_mesh_face
 
         face = primary_mesh_face(upstream.get("faces"))
-        if face is None:
+        if face is None or face.landmarks is None:  # primary_mesh_face returns only faces with a mesh
             return None
         self.seen += 1
         if not face.quality.usable:
@@ -170,7 +170,8 @@ class _BlendExtractor:
         return BlendSeries(tuple(self.frames), tuple(self.qualities), self.worst.items(), self.seen)
 
 
-@feature("blend_boundary", "video", depends={"faces"}, description="per-frame blending-boundary evidence on the face hull")
+@feature("blend_boundary", "video", depends={"faces"},
+         description="per-frame blending-boundary evidence on the face hull")
 def build_blend_boundary(env: FeatureEnv) -> _BlendExtractor:
     return _BlendExtractor()
 
@@ -208,7 +209,7 @@ class _MouthExtractor:
         from .lipsync import MouthSample, mouth_opening
 
         face = primary_mesh_face(upstream.get("faces"))
-        if face is None:
+        if face is None or face.landmarks is None:  # primary_mesh_face returns only faces with a mesh
             return None
         v = mouth_opening(face.landmarks)
         if v is None:
@@ -263,7 +264,8 @@ class _ChallengeExtractor:
         rec = frame_record(frame.t, face, None if blend is None else blend.score, (w, h))
         self.detector.add(rec)
         # a small rolling set of frame thumbnails so a moment can show what happened
-        unusual = (not rec.detected) or abs(rec.yaw or 0) >= 30 or (rec.occlusion or 0) >= 0.4 or abs(rec.pitch or 0) >= 20
+        unusual = ((not rec.detected) or abs(rec.yaw or 0) >= 30 or (rec.occlusion or 0) >= 0.4
+                   or abs(rec.pitch or 0) >= 20)
         if unusual and (not self._recent or frame.t - self._recent[-1][0] >= 0.6):
             from .features import encode_jpeg
 

@@ -118,14 +118,16 @@ def bezel_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> t
             if min(x1, x2) > fx + fw or max(x1, x2) < fx:  # must pass above / below the face
                 continue
             side = "top" if y < fy else "bottom" if y > fy + fh else None
-            band = max(_dark_band(grey, y, horizontal=True, outward=1), _dark_band(grey, y, horizontal=True, outward=-1))
+            band = max(_dark_band(grey, y, horizontal=True, outward=1),
+                       _dark_band(grey, y, horizontal=True, outward=-1))
         elif abs(dx) <= 0.08 * abs(dy):  # vertical
             x = (x1 + x2) / 2
             span = length / sh
             if min(y1, y2) > fy + fh or max(y1, y2) < fy:
                 continue
             side = "left" if x < fx else "right" if x > fx + fw else None
-            band = max(_dark_band(grey, x, horizontal=False, outward=1), _dark_band(grey, x, horizontal=False, outward=-1))
+            band = max(_dark_band(grey, x, horizontal=False, outward=1),
+                       _dark_band(grey, x, horizontal=False, outward=-1))
         else:
             continue
         if side is None:
@@ -160,8 +162,8 @@ def glare_measure(bgr: np.ndarray, bbox: tuple[float, float, float, float]) -> f
     if x1 - x0 < 8 or y1 - y0 < 8:
         return 0.0
     hsv = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2HSV)
-    bright = (hsv[:, :, 2] >= 235) & (hsv[:, :, 1] <= 50)
-    bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    bright_px = (hsv[:, :, 2] >= 235) & (hsv[:, :, 1] <= 50)
+    bright = cv2.morphologyEx(bright_px.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     return float(bright.mean())
 
 

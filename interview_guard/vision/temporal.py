@@ -138,7 +138,8 @@ def summarize(frames: list[TemporalFrame], sample_fps: float) -> TemporalStats:
                          scores={k: round(v, 3) for k, v in scores.items()}, score=round(float(score), 3),
                          confidence=round(float(min(1.0, confidence)), 3),
                          worst_times=tuple(round(t, 2) for t, _ in worst if _ < 0.5),
-                         t_first=round(usable[0].t, 2) if usable else 0.0, t_last=round(usable[-1].t, 2) if usable else 0.0)
+                         t_first=round(usable[0].t, 2) if usable else 0.0,
+                         t_last=round(usable[-1].t, 2) if usable else 0.0)
 
 
 class TemporalTracker:

@@ -144,7 +144,8 @@ def _identity(k: int, members: list[int], samples: Sequence[FaceSample], step: f
                     first_t=min(s.t for s in ss), last_t=max(s.t for s in ss),
                     centroid=centroid.astype(np.float32), mean_quality=float(np.mean([s.quality.score for s in ss])),
                     cohesion=float(np.mean(vecs @ centroid)),
-                    thumbnail=thumbnails.get(best.thumbnail) if best is not None else None)
+                    thumbnail=(thumbnails.get(best.thumbnail)
+                               if best is not None and best.thumbnail is not None else None))
 
 
 def primary_segments(samples: Sequence[FaceSample], labels: np.ndarray, sample_fps: float,
@@ -179,11 +180,13 @@ def primary_segments(samples: Sequence[FaceSample], labels: np.ndarray, sample_f
         k = min(short, key=lambda k: runs[k][3])
         left = runs[k - 1] if k > 0 else None
         right = runs[k + 1] if k + 1 < len(runs) else None
-        target = left if (right is None or (left is not None and left[3] >= right[3])) else right
-        if target is left:
+        if right is None or (left is not None and left[3] >= right[3]):
+            assert left is not None  # len(runs) > 1: a run has at least one neighbour
             left[2] = runs[k][2]
+            target = left
         else:
             right[1] = runs[k][1]
+            target = right
         target[3] += runs[k][3]
         runs.pop(k)
         merged: list[list] = []

@@ -34,8 +34,8 @@ def render_lines(resume: Mapping, style: int = 0) -> list[str]:
     b = resume.get("basics") or {}
     loc = b.get("location") or {}
     out = [b.get("name") or ""]
-    place = ", ".join(x for x in (loc.get("city"), _CODE_TO_COUNTRY.get(loc.get("countryCode") or "", loc.get("countryCode")))
-                      if x)
+    country = _CODE_TO_COUNTRY.get(loc.get("countryCode") or "", loc.get("countryCode"))
+    place = ", ".join(x for x in (loc.get("city"), country) if x)
     out.append(" · ".join(x for x in (place, b.get("email"), b.get("phone")) if x))
     links = [b.get("url")] + [p.get("url") for p in b.get("profiles") or []]
     out.append(" | ".join(x for x in links if x))

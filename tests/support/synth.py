@@ -61,7 +61,8 @@ def grid(images: Sequence[np.ndarray], *, cols: int, cell_width: int, cell_heigh
     out = np.zeros((rows * cell_height, cols * cell_width, 3), dtype=np.uint8)
     for k, img in enumerate(images):
         r, c = divmod(k, cols)
-        out[r * cell_height:(r + 1) * cell_height, c * cell_width:(c + 1) * cell_width] = fit(img, cell_width, cell_height)
+        out[r * cell_height:(r + 1) * cell_height,
+            c * cell_width:(c + 1) * cell_width] = fit(img, cell_width, cell_height)
     return out
 
 
