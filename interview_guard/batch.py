@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_FILE_COLUMNS = ("media", "id_image", "resume", "network_log", "endpoints", "accounts", "reviews",
-                 "messages", "claims", "interviewer_sample")
+_FILE_COLUMNS = CaseInputs.FILE_FIELDS  # the one input-role list
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 STATE_FILE = "batch_state.jsonl"
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:  # numpy is only needed for type hints here
     import numpy as np
 
 SCHEMA_VERSION = "1.0"
+# The evidence ref left where a thumbnail was deleted after the biometric retention period.
+PURGED_REF = "purged:biometric-retention"
 # A signal that does not state its confidence claims full confidence (``checks.base.signal`` agrees).
 DEFAULT_CONFIDENCE = 1.0
 

@@ -10,6 +10,7 @@ import re
 from html import escape
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from ..types import PURGED_REF
 from .style import CSS
 from .timeline import SPEECH_FILL, STATUS_FILL, fmt_range, fmt_time, render_timeline, timed_signals
 
@@ -22,7 +23,6 @@ REVIEW_SENTENCE = "Signals for a human reviewer — verification needed. This is
 _THUMBNAIL = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$")
 _MAX_REF_CHARS = 400
 _MAX_DETAILS_CHARS = 3000
-_PURGED_REF = "purged:biometric-retention"  # mirrors store.PURGED_REF without importing the store
 
 # Signal-name prefix -> family heading, in the order a reviewer reads them.
 FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -221,7 +221,7 @@ def _evidence(ev: "Evidence", thumbs_on: bool, budget: list[int]) -> str:
                 bits.append(f'<img class="thumb" alt="{e(ev.summary)}" src="{e(ref)}">')
             else:
                 bits.append('<div class="muted">thumbnail not shown (report thumbnail limit reached)</div>')
-        elif ref == _PURGED_REF:
+        elif ref == PURGED_REF:
             bits.append('<div class="muted">thumbnail removed after the biometric retention period</div>')
         else:
             shown = ref if len(ref) <= _MAX_REF_CHARS else ref[:_MAX_REF_CHARS] + f"… ({len(ref)} characters)"

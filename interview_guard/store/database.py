@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..errors import InputError, InterviewGuardError
+from ..types import PURGED_REF
 from . import schema
 from .normalize import is_biometric, is_vector_kind, normalize_value, to_vector
 from .records import AnalysisSummary, AuditEntry, EmbeddingHit, LinkHit, PurgeResult
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PURGED_REF = "purged:biometric-retention"
 _THUMBNAIL = re.compile(r"^data:image/[a-z0-9.+-]+;base64,", re.IGNORECASE)
 
 
