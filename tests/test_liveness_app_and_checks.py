@@ -46,8 +46,8 @@ def _screen_series(score: float, n: int = 10):
     from interview_guard.vision.liveness_features import ScreenSeries
     from interview_guard.vision.screen import ScreenFrameCues
 
-    frames = tuple(ScreenFrameCues(t=i / 2, moire=2.5 if score else 1.1, moire_score=score, bezel_sides=0, bezel_score=0.0,
-                                   glare_share=0.0, glare_score=0.0, score=score) for i in range(n))
+    frames = tuple(ScreenFrameCues(t=i / 2, moire=2.5 if score else 1.1, moire_score=score, bezel_sides=0,
+                                   bezel_score=0.0, glare_share=0.0, glare_score=0.0, score=score) for i in range(n))
     return ScreenSeries(frames, ((score, 1.0, b"\xff\xd8fakejpeg"),) if score else ())
 
 
@@ -55,7 +55,8 @@ def test_presentation_attack_combines_screen_and_fas_with_evidence():
     from interview_guard.checks.liveness import PresentationAttackCheck
     from interview_guard.vision.liveness import FasSample, FasSeries
 
-    fas_spoof = FasSeries((FasSample(1.0, 0.002, 120, 0.9, b"jpg"), FasSample(5.0, 0.01, 120, 0.9, None)), 0.1826, 0, 20)
+    fas_spoof = FasSeries((FasSample(1.0, 0.002, 120, 0.9, b"jpg"), FasSample(5.0, 0.01, 120, 0.9, None)),
+                          0.1826, 0, 20)
     (sig,) = PresentationAttackCheck().run(_ctx({"screen_cues": _screen_series(0.85), "fas_scores": fas_spoof}))
     assert sig.status == "flag" and sig.score >= 0.8
     assert sig.evidence[0].ref.startswith("data:image/jpeg;base64,") and sig.evidence[0].t_start == 1.0

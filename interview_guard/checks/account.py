@@ -174,7 +174,8 @@ class SharedIdentityDocumentCheck:
             return [skipped(self.name, self.name, "the account history has no ID document numbers")]
         source = Path(result.path).name
         shared = acc.shared_history_values(changes, "id_document_number", source)
-        numbers = sorted({c.new_value for c in changes if acc.field_group(c.field) == "id_document_number" and c.new_value})
+        numbers = sorted({c.new_value for c in changes
+                          if acc.field_group(c.field) == "id_document_number" and c.new_value})
         store_hits = []
         for number in numbers[:ctx.config.network.max_store_lookups]:
             ctx.link("document_number", number, "account history")
@@ -191,7 +192,8 @@ class SharedIdentityDocumentCheck:
                                              f"account" + bad_rows_note(result),
                        confidence=ACCOUNT.shared_document_confidence, details=details)]
         evidence = [row_evidence(result, int(s.refs[0].rsplit(":", 1)[1]),
-                                 f"document {s.value} on accounts {', '.join(s.accounts)}") for s in shared[:MAX_EVIDENCE]]
+                                 f"document {s.value} on accounts {', '.join(s.accounts)}")
+                    for s in shared[:MAX_EVIDENCE]]
         parts = [f"document {s.value} on {plural(len(s.accounts), 'account')} ({', '.join(s.accounts[:5])})"
                  for s in shared[:3]]
         if store_hits:
@@ -271,7 +273,8 @@ class ReviewCollusionCheck:
                     for k, (r, _c) in enumerate(collusive[:MAX_EVIDENCE])]
         r0 = collusive[0][0]
         return [flag(self.name, self.name, f"{plural(len(collusive), 'review')} between accounts that share an identity"
-                                           f" (e.g. {r0.reviewer_account} -> {r0.reviewee_account})" + bad_rows_note(result),
+                                           f" (e.g. {r0.reviewer_account} -> {r0.reviewee_account})"
+                                           + bad_rows_note(result),
                      score=ACCOUNT.collusion_score, confidence=ACCOUNT.collusion_confidence, evidence=evidence,
                      details=details)]
 
@@ -299,11 +302,13 @@ class MultiOperatorCheck:
             if len(o.ips) == 2:
                 a, b = ip_code[o.ips[0]], ip_code[o.ips[1]]
                 km, _how = eips.geo.distance_km(a, b)
-                if km is not None and km >= opts.travel_min_km and not (eips.geo.anonymizer[a] or eips.geo.anonymizer[b]):
+                if (km is not None and km >= opts.travel_min_km
+                        and not (eips.geo.anonymizer[a] or eips.geo.anonymizer[b])):
                     far_overlaps.append((o, km))
         sess = activity.sessions(log, subjects, gap)
         busy = activity.busy_days(log, subjects, sess, opts.operator_active_hours)
-        details = {"back_and_forth": {s: [{"from": log.ip_values[log.ip[h.event_a]], "to": log.ip_values[log.ip[h.event_b]],
+        details = {"back_and_forth": {s: [{"from": log.ip_values[log.ip[h.event_a]],
+                                           "to": log.ip_values[log.ip[h.event_b]],
                                            "km": round(h.km), "at": iso_utc(float(log.ts[h.event_b]))} for h in hs[:10]]
                                       for s, hs in list(alternating.items())[:20]},
                    "concurrent_distant_devices": [{"subject": o.subject, "devices": list(o.devices), "ips": list(o.ips),
@@ -320,24 +325,28 @@ class MultiOperatorCheck:
             parts.append(f"{plural(len(alternating), subjects.kind)} switching back and forth between distant places "
                          f"within an hour (e.g. {s})")
             evidence += [event_evidence(log, h.event_b, f"{h.subject}: {log.ip_values[log.ip[h.event_a]]} -> "
-                                                        f"{log.ip_values[log.ip[h.event_b]]} (~{h.km:.0f} km)") for h in hs[:4]]
+                                                        f"{log.ip_values[log.ip[h.event_b]]} (~{h.km:.0f} km)")
+                         for h in hs[:4]]
         if far_overlaps:
             score = max(score, ACCOUNT.far_overlap_score)
             o, km = far_overlaps[0]
             parts.append(f"simultaneous sessions on different devices ~{km:.0f} km apart (e.g. {o.subject})")
             evidence += [event_evidence(log, o.events[1], f"{o.subject}: devices {', '.join(o.devices)} active at "
-                                                          f"the same time from {', '.join(o.ips)}") for o, _ in far_overlaps[:4]]
+                                                          f"the same time from {', '.join(o.ips)}")
+                         for o, _ in far_overlaps[:4]]
         if busy:
             days_by_subject: dict[int, int] = {}
             for (s, _d) in busy:
                 days_by_subject[s] = days_by_subject.get(s, 0) + 1
-            score = max(score, ACCOUNT.busy_days_repeat_score if max(days_by_subject.values()) >= ACCOUNT.busy_days_repeat
+            score = max(score, ACCOUNT.busy_days_repeat_score
+                        if max(days_by_subject.values()) >= ACCOUNT.busy_days_repeat
                         else ACCOUNT.busy_days_score)
             parts.append(f"activity in {opts.operator_active_hours}+ clock hours a day on "
                          f"{plural(len(busy), 'account-day')}")
         if not parts:
             return [ok(self.name, self.name, "no simultaneous use from distant places or devices, and no account "
-                                             f"active {opts.operator_active_hours}+ hours a day" + bad_rows_note(result),
+                                             f"active {opts.operator_active_hours}+ hours a day"
+                                             + bad_rows_note(result),
                        confidence=ACCOUNT.multi_operator_ok_confidence, details=details)]
         if len(parts) > 1:
             score = min(ACCOUNT.multi_operator_score_cap, score + ACCOUNT.multi_operator_combined_bonus)
@@ -367,7 +376,8 @@ class PaymentOffplatformCheck:
                                              f"{plural(len(result.rows), 'message')}" + bad_rows_note(result),
                        confidence=ACCOUNT.message_confidence, details=details)]
         evidence = [row_evidence(result, h.message.line,
-                                 f"[{h.message.direction or '?'}] {h.message.account_id or '?'}: {h.message.text[:300]}")
+                                 f"[{h.message.direction or '?'}] {h.message.account_id or '?'}: "
+                                 f"{h.message.text[:300]}")
                     for h in hits[:MAX_EVIDENCE]]
         score = max(ACCOUNT.message_category_score[c] for c in cats)
         if len(cats) > 1:

@@ -60,7 +60,8 @@ DOCUMENTS = DocumentCalibration()
 def _mrz_evidence(doc) -> list[Evidence]:
     if doc.mrz is None:
         return []
-    return [Evidence("field", f"MRZ line {i + 1}: {line}", ref=f"mrz.line{i + 1}") for i, line in enumerate(doc.mrz.lines)]
+    return [Evidence("field", f"MRZ line {i + 1}: {line}", ref=f"mrz.line{i + 1}")
+            for i, line in enumerate(doc.mrz.lines)]
 
 
 @register_check
@@ -105,7 +106,8 @@ class DocumentVizMrzConsistencyCheck:
     def run(self, ctx) -> list[Signal]:
         doc = ctx.feature("id_document")
         if doc.mrz is None:
-            return [skipped(self.name, "document.viz_mrz_consistency", "no MRZ was read to compare the printed fields with")]
+            return [skipped(self.name, "document.viz_mrz_consistency",
+                            "no MRZ was read to compare the printed fields with")]
         compared = [c for c in doc.comparisons if c.match is not None]
         details = {"comparisons": [c.to_dict() for c in doc.comparisons],
                    "not_read": [c.field for c in doc.comparisons if c.match is None]}
@@ -142,7 +144,7 @@ class DocumentExpiryCheck:
         status, days = expiry_status(expiry, soon_days=ctx.config.documents.expiry_soon_days)
         source = "MRZ" if doc.mrz is not None and doc.mrz.fields.expiry_date else "printed field"
         details = {"expiry_date": expiry, "days_left": days, "status": status, "source": source}
-        if status == "unknown":
+        if status == "unknown" or days is None:  # expiry_status gives days=None only with "unknown"
             return [skipped(self.name, "document.expiry", "the expiry date could not be read")]
         conf = (DOCUMENTS.expiry_mrz_confidence if doc.mrz is not None and doc.mrz.checks.get("expiry_date")
                 else DOCUMENTS.expiry_confidence)

@@ -133,7 +133,8 @@ def presence(ctx: CaseContext, timeline) -> Signal:
     if any_share < fo.min_presence_share or longest_s > fo.max_absence_s:
         score = max(1.0 - any_share / max(fo.min_presence_share, 1e-6),
                     min(1.0, longest_s / (FACE.absence_full_score_factor * fo.max_absence_s)))
-        return flag(CHECK, PRESENCE, f"a face is visible {any_share:.0%} of the time; longest absence {longest_s:.1f} s",
+        return flag(CHECK, PRESENCE,
+                    f"a face is visible {any_share:.0%} of the time; longest absence {longest_s:.1f} s",
                     score=max(FACE.presence_min_score, score), confidence=max(FACE.min_flag_confidence, confidence),
                     evidence=evidence, details=details)
     note = ("" if usable_share >= any_share * FACE.poor_footage_usable_ratio
@@ -162,7 +163,8 @@ def multiple_people(ctx: CaseContext, timeline, tracks) -> Signal:
     times = [f.t for f in frames]
     when = [r for r in _runs([c >= 2 for c in counts], times, step)]
     others = [i for i in tracks.identities if tracks.main is not None and i.id != tracks.main.id]
-    details = {"max_faces": max_faces, "max_faces_any_frame": max(counts), "when": [[round(a, 2), round(b, 2)] for a, b in when[:50]],
+    details = {"max_faces": max_faces, "max_faces_any_frame": max(counts),
+               "when": [[round(a, 2), round(b, 2)] for a, b in when[:50]],
                "seconds_with_several": round(sum(c >= 2 for c in counts) * step, 2),
                "identities": len(tracks.identities)}
     if max_faces < 2:

@@ -151,7 +151,8 @@ class PresentationAttackCheck:
                 evidence += [Evidence(kind="frame", summary=f"anti-spoofing liveness {s.liveness:.3f} "
                                       f"(spoof at or below {lt}) at {s.t:.1f} s", t_start=s.t, t_end=s.t,
                                       ref=ctx.thumbnail(s.thumbnail)) for s in worst if s.liveness <= lt]
-                conf_parts.append(LIVENESS.fas_conf_quality_weight * sum(s.quality for s in fas.samples) / len(fas.samples)
+                conf_parts.append(LIVENESS.fas_conf_quality_weight * sum(s.quality for s in fas.samples)
+                                  / len(fas.samples)
                                   + LIVENESS.fas_conf_base)
             elif fas.small_faces:
                 details["fas_note"] = "faces too small for the anti-spoofing model"
@@ -216,13 +217,17 @@ class TemporalArtifactsCheck:
 
     def run(self, ctx: CaseContext) -> list[Signal]:
         st = ctx.feature("temporal_artifacts")
-        details = {"usable_s": st.usable_s, "landmark_jitter": st.jitter_excess, "boundary_flicker": st.boundary_flicker,
+        details = {"usable_s": st.usable_s, "landmark_jitter": st.jitter_excess,
+                   "boundary_flicker": st.boundary_flicker,
                    "embedding_flicker_share": st.embedding_flicker, "embedding_min_similarity": st.embedding_min_sim,
                    "blinks": st.blinks, "blink_rate_per_min": st.blink_rate_per_min, "frontal_s": st.frontal_s,
                    "components": dict(st.scores)}
-        evidence = [Evidence(kind="time_range", summary=f"identity embedding jumped between consecutive frames near {t:.1f} s",
-                             t_start=max(0.0, t - LIVENESS.temporal_evidence_before_s), t_end=t) for t in st.worst_times]
-        evidence.append(Evidence(kind="time_range", summary="stretch of usable face measured (component scores in details)",
+        evidence = [Evidence(kind="time_range",
+                             summary=f"identity embedding jumped between consecutive frames near {t:.1f} s",
+                             t_start=max(0.0, t - LIVENESS.temporal_evidence_before_s), t_end=t)
+                    for t in st.worst_times]
+        evidence.append(Evidence(kind="time_range",
+                                 summary="stretch of usable face measured (component scores in details)",
                                  t_start=st.t_first, t_end=st.t_last))
         return [_emit(self.name, self.signals[0], ctx, st.score, st.confidence,
                       "the face flickers over time (landmarks, blend boundary or identity) more than a real face does",
@@ -248,7 +253,8 @@ class LipSyncCheck:
                        confidence=0.0, details=details)]
         score = lip_sync_score(r)
         confidence = smoothstep(*LIVENESS.lip_conf_speech_s, r.speech_s)
-        evidence = [Evidence(kind="time_range", summary=f"mouth opening vs speech energy: correlation {r.corr_at_zero:.2f} "
+        evidence = [Evidence(kind="time_range",
+                             summary=f"mouth opening vs speech energy: correlation {r.corr_at_zero:.2f} "
                              f"at lag 0, best {r.best_corr:.2f} at {r.best_lag_s:+.1f} s (curve in details.corrs)",
                              t_start=r.t_start, t_end=r.t_end)]
         return [_emit(self.name, self.signals[0], ctx, score, confidence,
@@ -308,12 +314,14 @@ class ExternalModelCheck:
             return [ok(self.name, self.signals[0], "the external model saw no face frames", confidence=0.0,
                        details=details)]
         worst = sorted((f for f in res.frames if f.thumbnail), key=lambda f: -f.probability)[:3]
-        evidence = [Evidence(kind="frame", summary=f"external model: fake probability {f.probability:.2f} at {f.t:.1f} s",
+        evidence = [Evidence(kind="frame",
+                             summary=f"external model: fake probability {f.probability:.2f} at {f.t:.1f} s",
                              t_start=f.t, t_end=f.t, ref=ctx.thumbnail(f.thumbnail)) for f in worst]
         score = res.fake_share
         return [_emit(self.name, self.signals[0], ctx, score, smoothstep(*LIVENESS.external_conf_frames, n),
                       f"the external deepfake model rates {res.fake_share:.0%} of face frames as fake",
-                      f"the external deepfake model rates {res.fake_share:.0%} of face frames as fake", evidence, details)]
+                      f"the external deepfake model rates {res.fake_share:.0%} of face frames as fake",
+                      evidence, details)]
 
 
 # --------------------------------------------------------------------------- synthetic voice
@@ -327,18 +335,22 @@ class SyntheticVoiceCheck:
         res = ctx.feature("synthetic_voice")
         sig = self.signals[0]
         app = res.applicable
-        details: dict[str, Any] = {"speech_s": res.speech_s, "windows": len(res.windows), "applicable_windows": len(app),
+        details: dict[str, Any] = {"speech_s": res.speech_s, "windows": len(res.windows),
+                                   "applicable_windows": len(app),
                                    "margin_threshold": res.threshold, "notes": list(res.notes),
                                    "margins": [w.margin for w in res.windows][:60]}
         L = LIVENESS
         if res.speech_s < L.voice_min_speech_s or not res.windows:
-            return [ok(self.name, sig, "too little speech to check for a synthetic voice", confidence=0.0, details=details)]
+            return [ok(self.name, sig, "too little speech to check for a synthetic voice", confidence=0.0,
+                       details=details)]
         if not app:
-            return [ok(self.name, sig, "narrow-band (telephone-quality) audio: the synthetic-voice model does not apply",
+            return [ok(self.name, sig,
+                       "narrow-band (telephone-quality) audio: the synthetic-voice model does not apply",
                        confidence=0.0, details=details)]
         med = res.median_margin
         share = res.synthetic_share
-        score = max(smoothstep(*L.voice_margin_ramp, med), L.voice_share_weight * smoothstep(*L.voice_share_ramp, share))
+        score = max(smoothstep(*L.voice_margin_ramp, med),
+                    L.voice_share_weight * smoothstep(*L.voice_share_ramp, share))
         details.update(median_margin=round(med, 3), synthetic_share=round(share, 3))
         confidence = smoothstep(*L.voice_conf_windows, len(app)) * (
             L.voice_conf_applicable_base + L.voice_conf_applicable_gain * len(app) / len(res.windows))

@@ -69,7 +69,8 @@ class AnonymizerCheck:
             found.append({**info.to_dict(), "events": int(counts[c])})
             if c in first:
                 evidence.append(event_evidence(log, first[c], f"{info.ip}: {info.kind} ({info.provider or '?'}, "
-                                                              f"source {info.source}); {plural(int(counts[c]), 'event')}"))
+                                                              f"source {info.source}); "
+                                                              f"{plural(int(counts[c]), 'event')}"))
         share = float(counts[flagged].sum()) / max(1, int(counts[1:].sum()))
         details.update(addresses=found[:100], share_of_events=round(share, 4))
         top = ", ".join(f"{d['ip']} ({d['kind']}: {d['provider'] or '?'}, {d['source']})" for d in found[:3])
@@ -170,7 +171,8 @@ class TimezoneClaimCheck:
         days = np.unique(cells // 24).size
         cal = NETWORK
         if cells.size < cal.timezone_min_active_hours or days < cal.timezone_min_days:
-            return [skipped(self.name, self.name, f"too little activity to compare: {plural(int(cells.size), 'active hour')} "
+            return [skipped(self.name, self.name, f"too little activity to compare: "
+                                                  f"{plural(int(cells.size), 'active hour')} "
                                                   f"over {plural(int(days), 'day')}")]
         utc_hist = np.bincount(cells % 24, minlength=24)
         local = np.roll(utc_hist, int(round(offset)))  # local[h] = activity at local hour h
@@ -221,7 +223,8 @@ class IpChurnCheck:
                                        "ips": list(w.ips)[:20], "countries": list(w.countries)})
             many_cc = len(w.countries) >= opts.churn_max_countries
             score = max(score, (NETWORK.churn_countries_score + NETWORK.churn_more_countries_bonus
-                                 * (len(w.countries) > opts.churn_max_countries)) if many_cc else NETWORK.churn_ips_score)
+                                 * (len(w.countries) > opts.churn_max_countries))
+                        if many_cc else NETWORK.churn_ips_score)
             mins = (w.end - w.start) / 60.0
             text = (f"{subjects.kind} {w.subject}: {plural(len(w.ips), 'IP')}"
                     + (f" in {plural(len(w.countries), 'country', 'countries')} ({', '.join(w.countries)})"
@@ -246,7 +249,8 @@ class IpChurnCheck:
                                              f"{opts.churn_max_countries}+ countries within {opts.churn_window_min:g} "
                                              f"min, and no impossible travel" + bad_rows_note(result),
                        confidence=NETWORK.churn_confidence, details=details)]
-        return [flag(self.name, self.name, "; ".join(parts[:3]) + (f" (+{len(parts) - 3} more)" if len(parts) > 3 else "")
+        return [flag(self.name, self.name, "; ".join(parts[:3])
+                     + (f" (+{len(parts) - 3} more)" if len(parts) > 3 else "")
                      + bad_rows_note(result), score=score, confidence=NETWORK.churn_confidence, evidence=evidence,
                      details=details)]
 
@@ -377,17 +381,20 @@ class RemoteAccessCheck:
             ctx_note = "; context only: " + ", ".join(f"{', '.join(t)} on {host}" for host, t in overlay[:3])
         if not remote:
             return [ok(self.name, self.name, f"no remote-desktop tool in {plural(len(result.rows), 'inventory row')}"
-                                             + ctx_note + bad_rows_note(result), confidence=NETWORK.remote_ok_confidence,
-                       details=details)]
+                                             + ctx_note + bad_rows_note(result),
+                       confidence=NETWORK.remote_ok_confidence, details=details)]
         evidence = []
         for h in remote:
             for x in h.hits:
                 if x.tool.category != "remote_desktop" or len(evidence) >= MAX_EVIDENCE:
                     continue
                 r = x.record
-                target = ":".join(str(v) for v in (r.remote_domain or r.remote_ip, r.remote_port) if v not in ("", None))
-                evidence.append(row_evidence(result, r.line, f"host {h.host}: {x.tool.name} via {'+'.join(x.matched_by)}"
-                                                             f" ({r.process_name or '-'}{' -> ' + target if target else ''})"))
+                target = ":".join(str(v) for v in (r.remote_domain or r.remote_ip, r.remote_port)
+                                  if v not in ("", None))
+                evidence.append(row_evidence(result, r.line, f"host {h.host}: {x.tool.name} "
+                                                             f"via {'+'.join(x.matched_by)}"
+                                                             f" ({r.process_name or '-'}"
+                                                             f"{' -> ' + target if target else ''})"))
         strong = any(x.strong for h in remote for x in h.hits if x.tool.category == "remote_desktop")
         summary = "; ".join(f"{', '.join(_remote_tools(h))} on host {h.host}" for h in remote[:4])
         return [flag(self.name, self.name, f"remote-desktop tools: {summary}" + ctx_note + bad_rows_note(result),
@@ -398,7 +405,7 @@ class RemoteAccessCheck:
 
 
 def _remote_tools(host) -> list[str]:
-    names = {}
+    names: dict[str, None] = {}  # an insertion-ordered set of labels
     for x in host.hits:
         if x.tool.category == "remote_desktop":
             label = x.tool.name if x.strong else f"{x.tool.name} (port {x.record.remote_port})"
@@ -428,11 +435,13 @@ class LongSessionsCheck:
             weekly[(s, (day + 3) // 7)] = weekly.get((s, (day + 3) // 7), 0.0) + h  # weeks start on Monday
         heavy_weeks = {k: v for k, v in weekly.items() if v >= opts.weekly_hours_limit}
         details = {"sessions": len(sess), "longest_session_h": round(float(length_h.max()), 2),
-                   "long_sessions": [{"subject": sess.names[int(sess.subject[i])], "start": iso_utc(float(sess.start[i])),
+                   "long_sessions": [{"subject": sess.names[int(sess.subject[i])],
+                                      "start": iso_utc(float(sess.start[i])),
                                       "end": iso_utc(float(sess.end[i])), "hours": round(float(length_h[i]), 2),
                                       "events": int(sess.n_events[i])}
                                      for i in long_idx[np.argsort(-length_h[long_idx])][:50]],
-                   "days_over_limit": [{"subject": sess.names[s], "day": iso_utc(d * 86400.0)[:10], "hours": round(h, 2)}
+                   "days_over_limit": [{"subject": sess.names[s], "day": iso_utc(d * 86400.0)[:10],
+                                        "hours": round(h, 2)}
                                        for (s, d), h in sorted(heavy_days.items())[:50]],
                    "weeks_over_limit": [{"subject": sess.names[s], "week_start": iso_utc(((w * 7) - 3) * 86400.0)[:10],
                                          "hours": round(h, 2)} for (s, w), h in sorted(heavy_weeks.items())[:50]],
