@@ -72,6 +72,10 @@ class Analyzer:
     def check_registry(self) -> Mapping[str, type[Check]]:
         return self._checks if self._checks is not None else check_registry.registered_checks()
 
+    def feature_specs(self) -> Mapping[str, FeatureSpec]:
+        """The feature registry this Analyzer uses (an injected one in tests and embedders)."""
+        return self._features if self._features is not None else feature_registry.registry()
+
     def select_checks(self, names: Iterable[str] | None = None) -> dict[str, type[Check]]:
         """The checks to run: ``names`` (check, signal or family names), else the config's list,
         else every registered check. Unknown names raise InputError (exit 2)."""
@@ -137,7 +141,7 @@ class Analyzer:
             "|".join(sorted(r.sha256 for r in records)).encode()).hexdigest()[:12]
         selected = self.select_checks(checks)
         wanted = tuple(features)
-        specs = self._features if self._features is not None else feature_registry.registry()
+        specs = self.feature_specs()
         roots = set(wanted).union(*(cls.needs | check_registry.wants(cls) for cls in selected.values()))
         needed = feature_registry.closure(roots, specs)
         env = FeatureEnv(config=self.config, runtime=self.runtime, models=self.models, inputs=inputs,
