@@ -42,7 +42,7 @@ CSS = """
 #live-panel .ig-live-indicators{list-style:none;margin:0;padding:0;display:grid;gap:6px}
 #live-panel .ig-ind{border-left:6px solid;border-radius:6px;padding:6px 10px}
 #live-panel .ig-ind-top{display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
-#live-panel .ig-ind-status{font-weight:700;text-transform:uppercase;font-size:.8em;letter-spacing:.05em;min-width:7em}
+#live-panel .ig-ind-status{font-weight:700;text-transform:uppercase;font-size:.8em;letter-spacing:.05em;min-width:9.5em}
 #live-panel .ig-ind-name{font-family:ui-monospace,monospace;font-size:.9em}
 #live-panel .ig-ind-when{opacity:.75;font-size:.85em;margin-left:auto}
 #live-panel .ig-ind-note{opacity:.75;font-size:.85em}
@@ -93,9 +93,9 @@ def indicator_html(ind: Any) -> str:
     if status in ("flag", "ok"):
         score = f" · score {_num(_get(ind, 'score'))}, confidence {_num(_get(ind, 'confidence'))}"
     notes = []
-    if not active:
+    if not active and status in ("inactive", "error"):
         notes.append("not running live" + (f": {note}" if note else "") + " — covered by the full analysis after Stop")
-    elif note:
+    elif note and note != summary:
         notes.append(note)
     return (f'<li class="ig-ind" data-signal="{escape(name)}" data-status="{escape(status)}" '
             f'data-active="{"true" if active else "false"}" style="border-color:{border};background:{bg}">'

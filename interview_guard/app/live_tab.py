@@ -27,6 +27,7 @@ import math  # noqa: E402
 import re  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+import uuid  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from importlib import resources  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -53,7 +54,6 @@ MAX_JPEG_CHARS = 3_000_000  # a data URL; a 640x480 JPEG at 0.7 is ~40-80 kB
 MAX_AUDIO_SAMPLES = 16000 * 5
 _SID = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 _DATA_URL = re.compile(r"^data:image/(jpeg|png|webp);base64,", re.IGNORECASE)
-_NO_VIDEO_AFTER_S = 3.0
 
 
 def capture_js() -> str:
@@ -83,6 +83,7 @@ class LiveEntry:
     case_dir: Path
     source: str
     candidate_id: str | None
+    case_id: str | None = None
     browser: str | None = None  # gradio session hash of the page that started it (for unload)
     started: float = field(default_factory=time.monotonic)
     last_seen: float = field(default_factory=time.monotonic)
@@ -103,14 +104,6 @@ class LiveEntry:
                        "or damaged); they were ignored.")
         if self.bad_audio:
             out.append(f"{self.bad_audio} audio chunk(s) could not be read (not 16 kHz 16-bit PCM); they were ignored.")
-        if self.source in ("camera", "tab") and not self.finishing:
-            if self.last_frame_at is None:
-                if now - self.started > 10:
-                    out.append("No video received yet: check that the browser was allowed to capture "
-                               "and that the source is showing a picture.")
-            elif now - self.last_frame_at > _NO_VIDEO_AFTER_S:
-                out.append(f"No video since {fmt_t(self.last_frame_t)} ({now - self.last_frame_at:.0f} s ago): "
-                           "the camera or shared tab may have stopped.")
         return out
 
 
@@ -120,13 +113,12 @@ class LiveSessions:
     def __init__(self, opener: Callable[..., Any], *, analyzer: Callable[[], Any],
                  run_blocking: Callable[[Callable[[], Any]], Any] | None = None,
                  new_dir: Callable[[str], Path], listener: Callable[[str, Path], Any] = default_listener,
-                 idle_timeout_s: float = 90.0, max_sessions: int = 4, audit: Callable[..., None] | None = None) -> None:
+                 idle_timeout_s: float = 90.0, max_sessions: int = 4) -> None:
         self._opener = opener
         self._analyzer = analyzer
         self._run_blocking = run_blocking or (lambda fn: fn())
         self._new_dir = new_dir
         self._listener = listener
-        self._audit = audit
         self.idle_timeout_s = float(idle_timeout_s)
         self.max_sessions = int(max_sessions)
         self._lock = threading.Lock()
@@ -160,11 +152,13 @@ class LiveSessions:
                     raise InputError(f"{self.max_sessions} live sessions are already running on this server; "
                                      "stop one first")
             case_dir = self._new_dir("live_")
+            case_id = "live-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
             analyzer = self._analyzer()
             session = self._opener(analyzer, id_image=id_image, candidate_id=candidate_id, consent=CONSENT_LABEL,
-                                   options={"case_dir": case_dir, "record": True, "sample_fps": SAMPLE_FPS})
+                                   options={"case_dir": case_dir, "record": True, "sample_fps": SAMPLE_FPS,
+                                            "case_id": case_id})
             entry = LiveEntry(sid=sid, session=session, case_dir=case_dir, source=source,
-                              candidate_id=candidate_id, browser=browser)
+                              candidate_id=candidate_id, browser=browser, case_id=case_id)
             if source in ("rtmp", "rtsp"):
                 try:
                     entry.listener = self._listener(source, case_dir)
@@ -180,13 +174,7 @@ class LiveSessions:
                 self._refused[sid] = _one_line(e) if isinstance(e, Exception) else "start was interrupted"
                 self._opened.notify_all()
             raise
-        if self._audit is not None:
-            try:
-                self._audit(actor=actor, action="live_consent", detail={
-                    "consent": CONSENT_LABEL, "source": source, "case_dir": case_dir.name,
-                    "candidate_id": candidate_id})
-            except Exception as e:  # the engine records it too; the audit row here is a second witness
-                logger.warning("could not record the consent in the audit log: %s", e)
+        record_consent(analyzer, entry, actor)
         with self._opened:
             self._entries[sid] = entry
             self._opened.notify_all()
@@ -336,8 +324,9 @@ class LiveSessions:
         entry = self.get(sid)
         if entry is None:
             raise InputError("start a live session first")
-        result = entry.session.mark_challenge(kind)
-        t = _float_or_none(getattr(result, "t", result))
+        entry.session.mark_challenge(kind)
+        asked = getattr(entry.session, "challenges", None)  # the engine's (kind, t) list
+        t = _float_or_none(asked[-1][1]) if asked else None
         if t is None:
             t = _float_or_none(getattr(_safe_snapshot(entry), "last_video_t", None)) or entry.last_frame_t
         entry.marks.append((kind, t))
@@ -360,6 +349,19 @@ class LiveSessions:
         if snap is None:
             snap = {"t": 0.0, "indicators": (), "frames_received": 0}
         return live_panel_html(snap, marks=entry.marks, messages=messages, extra=extra)
+
+
+def record_consent(analyzer: Any, entry: LiveEntry, actor: str | None) -> None:
+    """An audit row ``live_consent`` when capture starts (the engine adds ``live_session`` at the end)."""
+    store = getattr(analyzer, "store", None)
+    if store is None:
+        return
+    actor = actor or getattr(getattr(analyzer, "config", None), "analyst", None) or "unknown"
+    try:
+        store.audit(actor, "live_consent", {"consent": CONSENT_LABEL, "source": entry.source,
+                                            "candidate_id": entry.candidate_id}, case_id=entry.case_id)
+    except Exception as e:  # never lose the session over the audit row; the finish row has the consent too
+        logger.warning("could not record the consent in the audit log: %s", e)
 
 
 def _safe_snapshot(entry: LiveEntry) -> Any:
@@ -476,16 +478,8 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
     from .render import badge_html, followups_html
     from .ui import write_report_files
 
-    def audit(**kw: Any) -> None:
-        from ..store import Store
-
-        if getattr(config, "store_path", None) is None:
-            return
-        with Store(config.store_path) as store:
-            store.audit(kw.get("actor") or getattr(config, "analyst", "unknown"), kw["action"], kw["detail"])
-
     sessions = LiveSessions(opener or _module_opener, analyzer=host.get_analyzer, run_blocking=host.run_blocking,
-                            new_dir=host.new_dir, listener=listener or _module_listener, audit=audit)
+                            new_dir=host.new_dir, listener=listener or _module_listener)
 
     def live_frame(payload):
         return sessions.push_frame(payload)
