@@ -67,6 +67,7 @@ class LiveSession:
         self._cond = threading.Condition(self._lock)
         self._latest: tuple[float, np.ndarray, float] | None = None
         self._stopping = False
+        self._video_busy = False
         self._finished = False
         self.frames_received = self.frames_dropped = self.frames_analyzed = self.frames_sampled_out = 0
         self._last_sampled_t = -1e9
@@ -251,6 +252,7 @@ class LiveSession:
                     break
                 t, image, pushed = self._latest
                 self._latest = None
+                self._video_busy = True
             only = {"faces", "screen_cues"}
             if t >= next_blend:
                 only.add("blend_boundary")
@@ -270,6 +272,8 @@ class LiveSession:
                     next_fas = t + self.options.heavy_every_s
                 self.frames_analyzed += 1
                 self.delays.append((t, pushed, time.time()))
+                self._video_busy = False
+                self._cond.notify_all()
         lane.close()
 
     def _audio_loop(self) -> None:
@@ -283,15 +287,14 @@ class LiveSession:
         every = self.options.heavy_every_s
         while (item := self._audio_q.get()) is not _STOP:
             chunk, _ = item
-            with self._lock:
-                self._backlog["audio"] -= chunk.duration
             per = lane.feed(chunk)
-            with self._lock:
-                self.voices.add(per.get("speaker_windows") or ())
             up = {"speech_activity": per.get("speech_activity")}
             self._enqueue("asr", self._asr_q, chunk, up)
             if (chunk.t % every) < VOICE_BURST_S:
                 self._enqueue("voice", self._voice_q, chunk, up)
+            with self._lock:
+                self.voices.add(per.get("speaker_windows") or ())
+                self._backlog["audio"] -= chunk.duration
 
     def _asr_loop(self) -> None:
         from .engine import Lane, tune_for_live
@@ -304,10 +307,10 @@ class LiveSession:
         self._ready["asr"].set()
         while (item := self._asr_q.get()) is not _STOP:
             chunk, up = item
-            with self._lock:
-                self._backlog["asr"] -= chunk.duration
             per = lane.feed(chunk, up)
             segs = per.get("asr") or ()
+            with self._lock:
+                self._backlog["asr"] -= chunk.duration
             if not segs:
                 continue
             ex = lane.extractors.get("asr")
@@ -333,9 +336,9 @@ class LiveSession:
         seen = 0
         while (item := self._voice_q.get()) is not _STOP:
             chunk, up = item
+            lane.feed(chunk, up)
             with self._lock:
                 self._backlog["voice"] -= chunk.duration
-            lane.feed(chunk, up)
             scorer = getattr(lane.extractors.get("synthetic_voice"), "scorer", None)
             windows = list(getattr(scorer, "windows", ()) or ())
             if len(windows) != seen:
@@ -405,16 +408,29 @@ class LiveSession:
         end = time.monotonic() + timeout
         return all(ev.wait(max(0.0, end - time.monotonic())) for ev in self._ready.values())
 
+    def wait_video_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until the video worker took the newest frame (paces a file fed as fast as possible)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while (self._latest is not None or self._video_busy) and not self._stopping:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+        return True
+
     def drain(self, timeout: float = 60.0) -> None:
         """Wait until queued audio and the newest frame are processed (for file sources / tests)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self._lock:
-                idle = self._latest is None and all(v <= 1e-6 for v in self._backlog.values())
+                idle = self._latest is None and not self._video_busy and \
+                    all(v <= 1e-6 for v in self._backlog.values())
             if idle and all(q.unfinished_tasks == 0 or q.empty() for q in (self._audio_q, self._asr_q, self._voice_q)):
                 time.sleep(0.05)
                 with self._lock:
-                    if self._latest is None and all(v <= 1e-6 for v in self._backlog.values()):
+                    if self._latest is None and not self._video_busy and \
+                            all(v <= 1e-6 for v in self._backlog.values()):
                         return
             time.sleep(0.02)
 
