@@ -90,7 +90,7 @@ def write_meeting_page(frames: list[np.ndarray], path: Path, fps: int = FPS) -> 
                                                          .tobytes()).decode("ascii") for f in frames]
     h, w = frames[0].shape[:2]
     path.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>{MEETING_TITLE}</title>
-<style>html,body{{margin:0;background:#000}}canvas{{display:block}}</style></head><body>
+<style>html,body{{margin:0;background:#000}}canvas{{display:block;width:100vw;height:100vh;object-fit:contain}}</style></head><body>
 <canvas id="c" width="{w}" height="{h}"></canvas><script>
 const urls = {json.dumps(urls)};
 const imgs = urls.map(u => {{ const i = new Image(); i.src = u; return i; }});
@@ -125,13 +125,16 @@ def playwright():
         yield p
 
 
-def launch(playwright, *extra: str):
+FAKE_DEVICES = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+
+
+def launch(playwright, *extra: str, fake_devices: tuple[str, ...] = FAKE_DEVICES):
     return playwright.chromium.launch(
         executable_path=CHROMIUM,
         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-              # capture keeps running while the app's tab is in the background (tab-share test)
+              *fake_devices,
+              # the captured meeting tab keeps painting while the app's tab is in front
               "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
               "--disable-backgrounding-occluded-windows", *extra])
 
@@ -217,7 +220,8 @@ def test_camera_flags_the_switch_then_stop_stores_the_report(live_app, playwrigh
 def test_shared_tab_flags_the_switch(live_app, playwright, clip_frames, tmp_path):
     _demo, url, _config = live_app
     meeting = write_meeting_page(clip_frames, tmp_path / "meeting.html")
-    browser = launch(playwright, f"--auto-select-tab-capture-source-by-title={MEETING_TITLE}")
+    # no fake devices here: with them getDisplayMedia returns Chromium's fake screen, not the tab
+    browser = launch(playwright, f"--auto-select-tab-capture-source-by-title={MEETING_TITLE}", fake_devices=())
     console: list[str] = []
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -239,4 +243,8 @@ def test_shared_tab_flags_the_switch(live_app, playwright, clip_frames, tmp_path
         page.evaluate("window.__interviewGuardLive.end(true)")
     finally:
         browser.close()
-    assert _demo.live.discard(sent["sid"], "test done")  # no full analysis needed here
+    # closing the page unloads it: its session is closed without a report (no full analysis here)
+    deadline = time.monotonic() + 10
+    while len(_demo.live) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(_demo.live) == 0
