@@ -87,6 +87,7 @@ class FaceTracker:
         self.id_flag: tuple[float, float] | None = None
         self.multi_flag: tuple[float, int] | None = None
         self._multi_run: list[float] = []
+        self.decided: dict[str, float] = {}  # signal -> media time of the frame that made it flag
 
     # ------------------------------------------------------------------ feeding
     def add(self, t: float, frame_faces: Any) -> None:
@@ -118,6 +119,7 @@ class FaceTracker:
             need = max(1, int(round(self.min_identity_s * self.fps)))
             if len(self._multi_run) >= need and self.multi_flag is None:
                 self.multi_flag = (self._multi_run[0], n)
+                self.decided[MULTIPLE] = t
         else:
             self._multi_run.clear()
 
@@ -139,6 +141,7 @@ class FaceTracker:
             self._run.append((t, sim))
             if self.switch is None and self._persisted(self._run):
                 self.switch = (self._run[0][0], float(np.median([s for _, s in self._run])))
+                self.decided[CONSISTENCY] = t
         else:
             self._run.clear()
 
@@ -150,6 +153,7 @@ class FaceTracker:
             self._id_run.append((t, sim))
             if self.id_flag is None and self._persisted(self._id_run) and self.reference is not None:
                 self.id_flag = (self._id_run[0][0], float(np.median([s for _, s in self._id_run])))
+                self.decided[ID_MATCH] = t
         else:
             self._id_run.clear()
 

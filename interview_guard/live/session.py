@@ -456,6 +456,8 @@ class LiveSession:
 
         if self._finished:
             raise InputError("this live session is finished already")
+        self.drain(5.0)
+        self.snapshot()  # the last rolling state goes into the timeline and the report
         self._stop()
         self._finished = True
         return finish_session(self)
