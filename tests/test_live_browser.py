@@ -248,3 +248,75 @@ def test_shared_tab_flags_the_switch(live_app, playwright, clip_frames, tmp_path
     while len(_demo.live) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(_demo.live) == 0
+
+
+PUSHER = r"""
+import sys, time, av
+url, src, loops = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with av.open(src) as inp:
+    frames = [f.to_ndarray(format="bgr24") for f in inp.decode(video=0)]
+fps = 10
+for attempt in range(50):  # the listener's process may still be starting
+    try:
+        out = av.open(url, mode="w", format="flv")
+        break
+    except Exception:
+        time.sleep(0.2)
+else:
+    sys.exit("could not connect to " + url)
+st = out.add_stream("libx264", rate=fps)
+st.width, st.height, st.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+st.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(fps)}
+start = time.monotonic()
+for i in range(loops * len(frames)):
+    delay = start + i / fps - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    frame = av.VideoFrame.from_ndarray(frames[i % len(frames)], format="bgr24")
+    frame.pts = i
+    for p in st.encode(frame):
+        out.mux(p)
+for p in st.encode():
+    out.mux(p)
+out.close()
+"""
+
+
+def test_rtmp_push_flags_the_switch(live_app, playwright, clip_frames, tmp_path):
+    demo, url, _config = live_app
+    # The listener probes the stream for ~5 s before its first frame and then delivers that backlog
+    # at once; a 4 s lead-in of the first person keeps the switch out of that burst.
+    n = int(SWITCH_S * FPS)
+    frames = clip_frames[:n] + clip_frames[:n] + clip_frames[n:]
+    mp4 = _synth().write_mp4(frames, tmp_path / "switch.mp4", fps=FPS)
+    browser = launch(playwright, fake_devices=())
+    console: list[str] = []
+    pusher = None
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        report_console(page, console)
+        open_live_tab(page, url, source="RTMP push (OBS, a meeting bot)")
+        t0 = time.monotonic()
+        page.locator("#live-start").click()
+        push_url = page.locator("#live-panel .ig-live-push code").inner_text(timeout=30_000)
+        assert push_url.startswith("rtmp://127.0.0.1:") and "/live/" in push_url
+        pusher = subprocess.Popen([sys.executable, "-c", PUSHER, push_url, str(mp4), "2"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            page.wait_for_selector(FLAG, timeout=FLAG_TIMEOUT_MS)
+        except playwright_api.TimeoutError:
+            pusher_out = ""
+            if pusher.poll() is not None:
+                pusher_out = pusher.stdout.read()
+            pytest.fail(f"no flag in the live panel:\n{panel_text(page)}\npusher:\n{pusher_out}\nconsole:\n"
+                        + "\n".join(console[-20:]))
+        print(f"rtmp: flagged {time.monotonic() - t0:.1f} s after Start")
+    finally:
+        if pusher is not None and pusher.poll() is None:
+            pusher.kill()
+            pusher.wait(timeout=10)
+        browser.close()
+    deadline = time.monotonic() + 10
+    while len(demo.live) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(demo.live) == 0

@@ -68,11 +68,66 @@ def default_opener(analyzer: Any, **kwargs: Any) -> Any:
     return open_live_session(analyzer, options=LiveOptions(**options), **kwargs)
 
 
-def default_listener(source: str, case_dir: Path) -> Any:
-    """Start the engine's RTMP / RTSP listener; returns an object with ``url`` and ``attach(session)``."""
-    from ..live import sources
+def listen_host() -> str:
+    """The address RTMP / RTSP listeners bind to (loopback unless INTERVIEW_GUARD_LIVE_HOST says otherwise)."""
+    return os.environ.get("INTERVIEW_GUARD_LIVE_HOST", "").strip() or "127.0.0.1"
 
-    return sources.open_push_listener(source, case_dir=case_dir)  # pragma: no cover - engine API
+
+class PushListener:
+    """An RTMP / RTSP listener (the engine's ``StreamSource``, in its own process) feeding one session.
+
+    The address has a free port and a random stream key; a pump thread pushes what arrives."""
+
+    def __init__(self, source: str, case_dir: Path, *, host: str | None = None, timeout_s: float = 600.0) -> None:
+        import secrets
+        import socket
+
+        from ..live.sources import StreamSource
+
+        host = host or listen_host()
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"{source}://{shown}:{port}/live/{secrets.token_urlsafe(9)}"
+        self._source = StreamSource(self.url, sample_fps=SAMPLE_FPS, timeout_s=timeout_s)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def attach(self, session: Any, note: Callable[[str], None]) -> None:
+        self._thread = threading.Thread(target=self._pump, args=(session, note), name="live-push-pump", daemon=True)
+        self._thread.start()
+
+    def _pump(self, session: Any, note: Callable[[str], None]) -> None:
+        try:
+            self._source.wait_connected()
+            note("A sender connected to the push address.")
+            for kind, t, data in self._source:
+                if self._stop.is_set():
+                    return
+                if kind == "video":
+                    session.push_frame(t, data)
+                elif kind == "audio":
+                    session.push_audio(t, data)
+            if not self._stop.is_set():
+                note("The pushed stream ended (or nothing arrived for a while); press Stop for the report.")
+        except InterviewGuardError as e:
+            if not self._stop.is_set():
+                note(e.one_line())
+        except Exception as e:  # a broken stream must not take the app down
+            if not self._stop.is_set():
+                logger.warning("push listener failed: %s: %s", type(e).__name__, e)
+                note(f"The pushed stream could not be read: {type(e).__name__}: {' '.join(str(e).split())}")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._source.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def default_listener(source: str, case_dir: Path) -> Any:
+    return PushListener(source, case_dir)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -96,6 +151,13 @@ class LiveEntry:
     listener: Any = None
     push_url: str | None = None
     finishing: bool = False
+
+    def note(self, message: str) -> None:
+        """A message for the panel (from the capture or the push listener)."""
+        msg = "".join(ch for ch in " ".join(str(message)[:300].split()) if ch.isprintable())
+        if msg and msg not in self.client_messages:
+            self.client_messages.append(msg)
+            del self.client_messages[:-10]
 
     def transport_messages(self, now: float) -> list[str]:
         out = list(self.client_messages[-5:])
@@ -162,7 +224,7 @@ class LiveSessions:
             if source in ("rtmp", "rtsp"):
                 try:
                     entry.listener = self._listener(source, case_dir)
-                    entry.listener.attach(session)
+                    entry.listener.attach(session, entry.note)
                     entry.push_url = str(entry.listener.url)
                 except BaseException:
                     _quietly(session.close)
@@ -311,11 +373,7 @@ class LiveSessions:
         entry = self.get(payload.get("sid"))
         if entry is None:
             return {"ok": False}
-        msg = " ".join(str(payload.get("message", ""))[:300].split())
-        msg = "".join(ch for ch in msg if ch.isprintable())
-        if msg and msg not in entry.client_messages:
-            entry.client_messages.append(msg)
-            del entry.client_messages[:-10]
+        entry.note(str(payload.get("message", "")))
         return {"ok": True}
 
     def mark(self, sid: str | None, kind: str) -> tuple[LiveEntry, float | None]:
