@@ -390,7 +390,7 @@ class LiveSessions:
         entry.marks.append((kind, t))
         return entry, t
 
-    def panel(self, sid: str | None) -> str:
+    def panel(self, sid: str | None, state: str = "live") -> str:
         entry = self.get(sid)
         if entry is None:
             return live_panel_html(None)
@@ -406,7 +406,7 @@ class LiveSessions:
                      "(OBS: Settings → Stream → Custom; a meeting bot: its RTMP/RTSP output).</p>")
         if snap is None:
             snap = {"t": 0.0, "indicators": (), "frames_received": 0}
-        return live_panel_html(snap, marks=entry.marks, messages=messages, extra=extra)
+        return live_panel_html(snap, marks=entry.marks, messages=messages, extra=extra, state=state)
 
 
 def record_consent(analyzer: Any, entry: LiveEntry, actor: str | None) -> None:
@@ -563,20 +563,33 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
         status = f"Live session started ({dict((v, k) for k, v in SOURCES)[entry.source].lower()})."
         if entry.push_url:
             status += f" Push the meeting to `{entry.push_url}`."
-        return entry.sid, status, sessions.panel(entry.sid), gr.Timer(active=True)
+        hidden = gr.File(value=None, visible=False)
+        return entry.sid, status, sessions.panel(entry.sid), gr.Timer(active=True), "", "", hidden, hidden
 
     def tick(sid):
-        return sessions.panel(sid)
+        if sessions.get(sid) is None:  # stopped, timed out or closed with its page: stop ticking
+            return live_panel_html(None), gr.Timer(active=False)
+        return sessions.panel(sid), gr.Timer()
 
     def stop(sid):
+        if sessions.get(sid) is None:
+            raise gr.Error("no live session is running in this page (it was stopped or timed out)",
+                           title="Live session", print_exception=False)
+        keep = gr.update()
+        yield (sid, "Stopping: the whole captured interview is being analysed…",
+               sessions.panel(sid, state="finishing"), keep, keep, keep, keep, gr.Timer(active=False))
         try:
             entry, report = sessions.finish(sid)
             html_path, json_path = _report_files(entry.case_dir, report)
         except Exception as e:
-            raise gr.Error(_one_line(e), title="Live session", print_exception=False) from None
-        return (None, "Stopped. The full analysis of the captured interview is below and in the case store.",
-                report_panel_html(report, entry.marks), badge_html(report.risk, report.signals),
-                followups_html(report.followups), str(html_path), str(json_path), gr.Timer(active=False))
+            msg = _one_line(e)
+            yield (None, f"Stopped without a report: {msg}", live_panel_html(None, messages=[msg]), keep, keep,
+                   keep, keep, gr.Timer(active=False))
+            return
+        yield (None, "Stopped. The full analysis of the captured interview is below and in the case store.",
+               report_panel_html(report, entry.marks), badge_html(report.risk, report.signals),
+               followups_html(report.followups), gr.File(value=str(html_path), visible=True),
+               gr.File(value=str(json_path), visible=True), gr.Timer(active=False))
 
     def _report_files(case_dir: Path, report: Any) -> tuple[Path, Path]:
         html, js = case_dir / "report.html", case_dir / "report.json"
@@ -622,19 +635,19 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
                 badge = gr.HTML(elem_id="live-badge")
                 followups = gr.HTML(elem_id="live-followups")
                 with gr.Row():
-                    report_html = gr.File(label="report.html", interactive=False, height=110)
-                    report_json = gr.File(label="report.json", interactive=False, height=110)
+                    report_html = gr.File(label="report.html", interactive=False, height=110, visible=False)
+                    report_json = gr.File(label="report.json", interactive=False, height=110, visible=False)
         gr.HTML(f"<style>{CSS}</style>", visible=True, elem_id="live-style", padding=False)
         sid_state = gr.State(None)
         timer = gr.Timer(1.0, active=False)
 
     start_btn.click(start, inputs=[consent, source, id_image, candidate, capture],
-                    outputs=[sid_state, status, panel, timer], js=_START_JS, api_name=False,
+                    outputs=[sid_state, status, panel, timer, badge, followups, report_html, report_json], js=_START_JS, api_name=False,
                     concurrency_limit=None, show_progress="minimal")
     stop_btn.click(stop, inputs=[sid_state],
                    outputs=[sid_state, status, panel, badge, followups, report_html, report_json, timer],
                    js=_STOP_JS, api_name=False, concurrency_limit=None)
-    timer.tick(tick, inputs=[sid_state], outputs=[panel], api_name=False, concurrency_limit=None,
+    timer.tick(tick, inputs=[sid_state], outputs=[panel, timer], api_name=False, concurrency_limit=None,
                show_progress="hidden")
     for kind, btn in challenge_btns.items():
         btn.click(mark(kind), inputs=[sid_state], outputs=[status, panel], api_name=False, concurrency_limit=None,
