@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -181,8 +182,9 @@ def test_camera_flags_the_switch_then_stop_stores_the_report(live_app, playwrigh
             pytest.fail(f"no flag in the live panel:\n{panel_text(page)}\nconsole:\n" + "\n".join(console[-20:]))
         flagged_after = time.monotonic() - t0
         page.wait_for_timeout(1200)  # one more timer tick: the follow-up questions are in
-        page.locator("#live-panel").screenshot(path=str(tmp_path / "live_panel.png"))
-        Path("/tmp/interview_guard_live_panel.png").write_bytes((tmp_path / "live_panel.png").read_bytes())
+        shots = Path(os.environ.get("IG_LIVE_SCREENSHOTS") or tmp_path)  # set it to keep the screenshots
+        shots.mkdir(parents=True, exist_ok=True)
+        page.locator("#live-panel").screenshot(path=str(shots / "live_panel.png"))
         text = panel_text(page)
         assert "Verification needed" in text and "face.identity_consistency" in text
         for verdict in ("fraud", "lying", "do not hire", "reject"):
@@ -198,6 +200,7 @@ def test_camera_flags_the_switch_then_stop_stores_the_report(live_app, playwrigh
             "data-status") == "flag"
         badge = page.locator("#live-badge").inner_text()
         assert "Verification needed" in badge
+        page.screenshot(path=str(shots / "live_after_stop.png"), full_page=True)
         print(f"camera: flagged {flagged_after:.1f} s after Start; stopped after {time.monotonic() - t0:.1f} s")
     finally:
         browser.close()

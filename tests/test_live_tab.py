@@ -79,6 +79,15 @@ def test_idle_panel_and_time_format():
     assert set(live_render.CHALLENGES) == {"hand_wave", "head_turn", "read_sentence"}
 
 
+def test_skipped_indicators_are_compact_but_still_one_element_each():
+    html = live_panel_html(snap([ind("document.mrz", "skipped", summary="no ID image supplied"),
+                                 ind("resume.timeline", "skipped", summary="no resume supplied"),
+                                 ind("face.presence", "ok")]))
+    assert 'data-signal="document.mrz" data-status="skipped"' in html
+    assert 'data-signal="resume.timeline" data-status="skipped"' in html
+    assert "(no ID image supplied)" in html and html.count('class="ig-ind"') == 1
+
+
 def test_challenges_listed_with_their_moments_even_before_a_flag():
     html = live_render.challenges_html([("head_turn", 3.0), ("head_turn", 65.0)], flagged=False)
     assert "asked at 3.0 s, 1:05" in html and "Guided challenges asked so far" in html
@@ -335,7 +344,7 @@ def test_report_panel_after_stop_uses_the_report_signals():
     report = RiskReport(case=CaseInfo("live-x", None, "2026-11-02T10:00:00+00:00", "t", policy.version), inputs=(),
                         signals=signals, risk=risk, followups=tuple(followups), runtime=RuntimeInfo("cpu", ()))
     html = live_tab.report_panel_html(report, [("hand_wave", 5.0)])
-    assert 'data-state="done"' in html and "STOPPED" in html
+    assert 'data-state="done"' in html and "STOPPED" in html and "frames received" not in html
     assert 'data-signal="face.identity_consistency" data-status="flag"' in html and "at 4.0 s" in html
     assert "asked at 5.0 s" in html
 

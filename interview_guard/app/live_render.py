@@ -46,6 +46,7 @@ CSS = """
 #live-panel .ig-ind-name{font-family:ui-monospace,monospace;font-size:.9em}
 #live-panel .ig-ind-when{opacity:.75;font-size:.85em;margin-left:auto}
 #live-panel .ig-ind-note{opacity:.75;font-size:.85em}
+#live-panel .ig-live-skipped{margin:8px 0 0 0;font-size:.85em;opacity:.8}
 #live-panel .ig-live-followups,#live-panel .ig-live-challenges{margin-top:10px;padding:8px 12px;border-radius:8px;
   border:1px solid #d0d5dd}
 #live-panel .ig-live-followups ol,#live-panel .ig-live-challenges ul{margin:4px 0 0 20px;padding:0}
@@ -108,6 +109,14 @@ def indicator_html(ind: Any) -> str:
             + "</li>")
 
 
+def skipped_chip(ind: Any) -> str:
+    """A skipped indicator, compact: name and why (the input it needs was not supplied)."""
+    name = str(_get(ind, "name", ""))
+    why = str(_get(ind, "summary", "") or "")
+    return (f'<span class="ig-ind-chip" data-signal="{escape(name)}" data-status="skipped" title="{escape(why)}">'
+            f'<code>{escape(name)}</code>' + (f" ({escape(why)})" if why else "") + "</span>")
+
+
 def challenges_html(marks: Sequence[tuple[str, float | None]], flagged: bool) -> str:
     """Guided challenges: what to ask, and the moments the interviewer pressed a challenge button."""
     if not marks and not flagged:
@@ -163,20 +172,30 @@ def live_panel_html(snapshot: Any | None, *, marks: Sequence[tuple[str, float | 
     received = int(_get(snapshot, "frames_received", 0) or 0)
     dropped = int(_get(snapshot, "frames_dropped", 0) or 0)
     state_word = {"live": "LIVE", "finishing": "FINISHING", "done": "STOPPED"}.get(state, state.upper())
-    meta = (f"{state_word} · {fmt_t(_get(snapshot, 't', 0.0))} · {received} frames received"
-            + (f", {dropped} skipped to keep up" if dropped else ""))
+    if state == "done":
+        meta = f"{state_word} · the full analysis of the captured interview"
+    else:
+        meta = (f"{state_word} · {fmt_t(_get(snapshot, 't', 0.0))} · {received} frames received"
+                + (f", {dropped} skipped to keep up" if dropped else ""))
     all_msgs = [str(m) for m in (_get(snapshot, "messages", ()) or ())] + [str(m) for m in messages]
     seen: set[str] = set()
     all_msgs = [m for m in all_msgs if not (m in seen or seen.add(m))]
     parts = [f'<div class="ig-live" data-state="{escape(state)}" data-flagged="{"true" if flagged else "false"}">',
-             f'<div class="ig-live-head">{level_html}'
-             f'<span class="ig-live-verify">{escape(VERIFICATION_SENTENCE)}</span>'
-             f'<span class="ig-live-meta">{escape(meta)}</span></div>', extra]
+             (f'<div class="ig-live-head"><span class="ig-live-meta">{escape(meta)}</span></div>'
+              if state == "done" else  # the report's badge above says the level and the sentence
+              f'<div class="ig-live-head">{level_html}'
+              f'<span class="ig-live-verify">{escape(VERIFICATION_SENTENCE)}</span>'
+              f'<span class="ig-live-meta">{escape(meta)}</span></div>'), extra]
     if all_msgs:
         parts.append('<ul class="ig-live-messages">' + "".join(f"<li>{escape(m)}</li>" for m in all_msgs) + "</ul>")
-    if indicators:
-        parts.append('<ul class="ig-live-indicators">' + "".join(indicator_html(i) for i in indicators) + "</ul>")
-    else:
+    shown = [i for i in indicators if _get(i, "status") != "skipped"]
+    skipped = [i for i in indicators if _get(i, "status") == "skipped"]
+    if shown:
+        parts.append('<ul class="ig-live-indicators">' + "".join(indicator_html(i) for i in shown) + "</ul>")
+    if skipped:
+        parts.append('<p class="ig-live-skipped"><b>Skipped</b> (input not supplied): '
+                     + ", ".join(skipped_chip(i) for i in skipped) + "</p>")
+    if not indicators:
         parts.append("<p>Waiting for the first frames…</p>")
     if flagged:
         parts.append(followups_block(_get(snapshot, "followups", ()) or ()))

@@ -533,7 +533,7 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
     ``host``: the app's AnalyzerHost (its Analyzer, its worker thread and its temp dir)."""
     import gradio as gr
 
-    from .render import badge_html, followups_html
+    from .render import badge_html
     from .ui import write_report_files
 
     sessions = LiveSessions(opener or _module_opener, analyzer=host.get_analyzer, run_blocking=host.run_blocking,
@@ -564,7 +564,7 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
         if entry.push_url:
             status += f" Push the meeting to `{entry.push_url}`."
         hidden = gr.File(value=None, visible=False)
-        return entry.sid, status, sessions.panel(entry.sid), gr.Timer(active=True), "", "", hidden, hidden
+        return entry.sid, status, sessions.panel(entry.sid), gr.Timer(active=True), "", hidden, hidden
 
     def tick(sid):
         if sessions.get(sid) is None:  # stopped, timed out or closed with its page: stop ticking
@@ -577,18 +577,18 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
                            title="Live session", print_exception=False)
         keep = gr.update()
         yield (sid, "Stopping: the whole captured interview is being analysed…",
-               sessions.panel(sid, state="finishing"), keep, keep, keep, keep, gr.Timer(active=False))
+               sessions.panel(sid, state="finishing"), keep, keep, keep, gr.Timer(active=False))
         try:
             entry, report = sessions.finish(sid)
             html_path, json_path = _report_files(entry.case_dir, report)
         except Exception as e:
             msg = _one_line(e)
             yield (None, f"Stopped without a report: {msg}", live_panel_html(None, messages=[msg]), keep, keep,
-                   keep, keep, gr.Timer(active=False))
+                   keep, gr.Timer(active=False))
             return
         yield (None, "Stopped. The full analysis of the captured interview is below and in the case store.",
                report_panel_html(report, entry.marks), badge_html(report.risk, report.signals),
-               followups_html(report.followups), gr.File(value=str(html_path), visible=True),
+               gr.File(value=str(html_path), visible=True),
                gr.File(value=str(json_path), visible=True), gr.Timer(active=False))
 
     def _report_files(case_dir: Path, report: Any) -> tuple[Path, Path]:
@@ -631,9 +631,8 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
                     challenge_btns = {k: gr.Button(label, size="sm", elem_id=f"live-challenge-{k}")
                                       for k, (label, _ask) in CHALLENGES.items()}
             with gr.Column(scale=3, min_width=420):
+                badge = gr.HTML(elem_id="live-badge")  # the full report's badge, after Stop
                 panel = gr.HTML(live_panel_html(None), elem_id="live-panel", label="Live indicators")
-                badge = gr.HTML(elem_id="live-badge")
-                followups = gr.HTML(elem_id="live-followups")
                 with gr.Row():
                     report_html = gr.File(label="report.html", interactive=False, height=110, visible=False)
                     report_json = gr.File(label="report.json", interactive=False, height=110, visible=False)
@@ -642,10 +641,10 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
         timer = gr.Timer(1.0, active=False)
 
     start_btn.click(start, inputs=[consent, source, id_image, candidate, capture],
-                    outputs=[sid_state, status, panel, timer, badge, followups, report_html, report_json], js=_START_JS, api_name=False,
+                    outputs=[sid_state, status, panel, timer, badge, report_html, report_json], js=_START_JS, api_name=False,
                     concurrency_limit=None, show_progress="minimal")
     stop_btn.click(stop, inputs=[sid_state],
-                   outputs=[sid_state, status, panel, badge, followups, report_html, report_json, timer],
+                   outputs=[sid_state, status, panel, badge, report_html, report_json, timer],
                    js=_STOP_JS, api_name=False, concurrency_limit=None)
     timer.tick(tick, inputs=[sid_state], outputs=[panel, timer], api_name=False, concurrency_limit=None,
                show_progress="hidden")
