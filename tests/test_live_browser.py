@@ -134,10 +134,7 @@ def launch(playwright, *extra: str, fake_devices: tuple[str, ...] = FAKE_DEVICES
         executable_path=CHROMIUM,
         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              *fake_devices,
-              # the captured meeting tab keeps painting while the app's tab is in front
-              "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-              "--disable-backgrounding-occluded-windows", *extra])
+              *fake_devices, *extra])
 
 
 def open_live_tab(page, url: str, source: str | None = None) -> None:
@@ -236,6 +233,7 @@ def test_shared_tab_flags_the_switch(live_app, playwright, clip_frames, tmp_path
         open_live_tab(page, url, source="Shared tab or window, with tab audio")
         t0 = time.monotonic()
         page.locator("#live-start").click()
+        page.wait_for_selector("#live-capture .ig-live-cstatus:has-text('Sending')", timeout=30_000)
         try:
             page.wait_for_selector(FLAG, timeout=FLAG_TIMEOUT_MS)
         except playwright_api.TimeoutError:
