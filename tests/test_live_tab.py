@@ -379,3 +379,76 @@ def test_capture_js_is_package_data_and_uses_the_verified_transport():
     assert "toBlob" not in js.replace("toBlob stalls", "")  # toBlob stalls ~900 ms/frame on tab capture
     assert json.dumps(live_tab.SOURCES)  # plain data for the radio
     assert Path(live_tab.__file__).with_name("static").joinpath("live_capture.js").is_file()
+
+
+# --------------------------------------------------------------------------- browser, fake engine
+def _y4m(path: Path, n: int = 20) -> Path:
+    with open(path, "wb") as f:
+        f.write(b"YUV4MPEG2 W320 H240 F10:1 Ip A1:1 C420jpeg\n")
+        for i in range(n):
+            f.write(b"FRAME\n" + bytes([(i * 12) % 256]) * (320 * 240) + b"\x80" * (320 * 240 // 2))
+    return path
+
+
+@pytest.mark.browser
+def test_two_interviewers_at_once_share_nothing_and_no_consent_captures_nothing(tmp_path, monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import socket
+
+    from interview_guard.app.ui import launch_app
+
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("chromium is missing: run `make sysdeps`")
+    opened: list[FakeSession] = []
+    monkeypatch.setattr(live_tab, "default_opener", lambda a, **kw: opened.append(FakeSession(a, **kw)) or opened[-1])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = launch_app(None, port=port, auth="", analyzer_factory=lambda: types.SimpleNamespace(store=None),
+                      prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=[
+                "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={_y4m(tmp_path / 'grey.y4m')}"])
+            try:
+                pages = [browser.new_context().new_page() for _ in range(2)]
+                for page in pages:
+                    page.goto(url)
+                    page.get_by_role("tab", name="Live interview").click()
+                # without consent: refused, and the capture never asks for the camera
+                pages[0].locator("#live-start").click()
+                pages[0].get_by_text("tell the candidate about this check").first.wait_for(timeout=10_000)  # error toast
+                assert not opened
+                assert "Nothing is captured" in pages[0].locator("#live-capture").inner_text()
+                for page in pages:
+                    page.locator("#live-consent input").check()
+                    page.locator("#live-start").click()
+                for k, page in enumerate(pages):
+                    try:
+                        page.wait_for_selector(
+                            '#live-panel [data-signal="face.identity_consistency"][data-status="flag"]', timeout=30_000)
+                    except sync_api.TimeoutError:
+                        pytest.fail(f"page {k}: {page.locator('#live-capture').inner_text()} | "
+                                    f"{page.locator('#live-panel').inner_text()} | {len(opened)} sessions")
+                assert len(opened) == 2 and len(demo.live) == 2
+                assert all(len(s.frames) >= 2 for s in opened)
+                sids = [pg.evaluate("window.__interviewGuardLive.stats().sid") for pg in pages]
+                assert sids[0] != sids[1] and all(demo.live.get(s) is not None for s in sids)
+                # each page's panel shows its own session's counts
+                for sid, page in zip(sids, pages):
+                    assert demo.live.get(sid).session in opened
+                    page.locator("#live-challenge-head_turn").click()
+                    page.wait_for_selector('#live-panel [data-challenge="head_turn"] .ig-asked:has-text("asked at")',
+                                           timeout=10_000)
+                assert [len(s.challenges) for s in opened] == [1, 1]
+            finally:
+                browser.close()
+        deadline = time.monotonic() + 10
+        while len(demo.live) and time.monotonic() < deadline:  # closing the pages ends their sessions
+            time.sleep(0.2)
+        assert len(demo.live) == 0 and all(s.closed for s in opened)
+    finally:
+        demo.close(verbose=False)
