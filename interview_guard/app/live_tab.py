@@ -140,9 +140,7 @@ class LiveEntry:
     candidate_id: str | None
     case_id: str | None = None
     browser: str | None = None  # gradio session hash of the page that started it (for unload)
-    started: float = field(default_factory=time.monotonic)
-    last_seen: float = field(default_factory=time.monotonic)
-    last_frame_at: float | None = None  # monotonic time of the last frame that arrived
+    last_seen: float = field(default_factory=time.monotonic)  # any traffic or timer tick (idle timeout)
     last_frame_t: float | None = None
     bad_frames: int = 0
     bad_audio: int = 0
@@ -159,7 +157,7 @@ class LiveEntry:
             self.client_messages.append(msg)
             del self.client_messages[:-10]
 
-    def transport_messages(self, now: float) -> list[str]:
+    def transport_messages(self) -> list[str]:
         out = list(self.client_messages[-5:])
         if self.bad_frames:
             out.append(f"{self.bad_frames} video frame(s) from the capture could not be read (not a JPEG/PNG image "
@@ -234,6 +232,8 @@ class LiveSessions:
         except BaseException as e:
             with self._opened:
                 self._refused[sid] = _one_line(e) if isinstance(e, Exception) else "start was interrupted"
+                for old in list(self._refused)[:-64]:  # refusals nobody asked about (no capture waiting)
+                    del self._refused[old]
                 self._opened.notify_all()
             raise
         record_consent(analyzer, entry, actor)
@@ -346,7 +346,7 @@ class LiveSessions:
         except InterviewGuardError as e:
             entry.bad_frames += 1
             return {"error": _one_line(e)}
-        entry.last_frame_at, entry.last_frame_t = time.monotonic(), t
+        entry.last_frame_t = t
         return {"ok": True}
 
     def push_audio(self, payload: Any) -> dict:
@@ -395,7 +395,7 @@ class LiveSessions:
         if entry is None:
             return live_panel_html(None)
         snap = _safe_snapshot(entry)
-        messages = entry.transport_messages(time.monotonic())
+        messages = entry.transport_messages()
         if snap is None:
             messages.insert(0, "The live engine did not answer this second; retrying.")
         extra = ""
