@@ -18,7 +18,7 @@ from .errors import InterviewGuardError
 logger = logging.getLogger("interview_guard")
 
 COMMAND_MODULES = ("analyze", "batch", "faces", "speech", "documents", "network", "models", "doctor", "ui",
-                   "store", "bench")
+                   "store", "bench", "live")
 
 
 @dataclass

@@ -29,6 +29,7 @@ from ..config import AnalyzerConfig, default_data_dir  # noqa: E402
 from ..errors import InputError, InterviewGuardError  # noqa: E402
 from ..types import CaseInputs, RiskReport  # noqa: E402
 from .challenges import challenge_results_from_file, challenge_results_html, challenges_markdown  # noqa: E402
+from .live_tab import mount_live_tab  # noqa: E402
 from .render import SIGNAL_HEADERS, badge_html, followups_html, placeholder_badge, signal_rows  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -91,10 +92,25 @@ class AnalyzerHost:
         future = self._executor.submit(contextvars.copy_context().run, self._run, inputs, progress)
         return future.result()
 
-    def _run(self, inputs: CaseInputs, progress) -> RiskReport:
+    def _ensure(self) -> Any:
         if self._analyzer is None:
             self._analyzer = self._factory()
-        return self._analyzer.run(inputs, progress=progress)
+        return self._analyzer
+
+    def get_analyzer(self) -> Any:
+        """The one Analyzer, created on the worker thread on first use (the Live tab opens sessions on it)."""
+        if self._closed:
+            raise InterviewGuardError("the app is shutting down")
+        return self._executor.submit(self._ensure).result()
+
+    def run_blocking(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn()`` on the analyzer's thread, one at a time with analyses (a live session's finish)."""
+        if self._closed:
+            raise InterviewGuardError("the app is shutting down")
+        return self._executor.submit(contextvars.copy_context().run, fn).result()
+
+    def _run(self, inputs: CaseInputs, progress) -> RiskReport:
+        return self._ensure().run(inputs, progress=progress)
 
     def new_dir(self, prefix: str) -> Path:
         """A fresh folder under the app's temp dir; old report folders are pruned (privacy)."""
@@ -125,11 +141,14 @@ class InterviewGuardApp(gr.Blocks):
     """gr.Blocks that also releases the Analyzer and temp files on ``close()``."""
 
     host: AnalyzerHost
+    live: Any = None
 
     def close(self, verbose: bool = True) -> None:
         try:
             super().close(verbose=verbose)
         finally:
+            if self.live is not None:
+                self.live.close()
             host = getattr(self, "host", None)
             if host is not None:
                 host.close()
@@ -263,6 +282,7 @@ def build_app(config: AnalyzerConfig | None = None, analyzer_factory: AnalyzerFa
             with gr.Tab("Liveness challenges"):
                 gr.Markdown(challenges_markdown())
                 challenge_results = gr.HTML(challenge_results_html(None), label="Challenge results")
+            live = mount_live_tab(host, config)
 
         inputs = [media, id_image, resume, network_log, claims, candidate_id, endpoints, accounts, reviews,
                   messages, interviewer_sample]
@@ -273,6 +293,7 @@ def build_app(config: AnalyzerConfig | None = None, analyzer_factory: AnalyzerFa
         sample_btn.click(load_sample, inputs=None, outputs=[*inputs, sample_status], api_name="load_sample",
                          queue=False)
     demo.host = host
+    demo.live = live
     demo.queue(max_size=16, default_concurrency_limit=1)
     return demo
 
