@@ -122,7 +122,7 @@ def main(argv=None) -> int:
         snap = session.snapshot()
         delays = [done - pushed for _, pushed, done in session.delays]
         lags = list(session.transcript_lags)
-        lanes = {n: dict(l.timings) for n, l in session.lanes.items()}
+        lanes = {n: dict(lane.timings) for n, lane in session.lanes.items()}
         tr = snap.indicator("speech.transcript")
         session.close()
 
@@ -147,12 +147,14 @@ def main(argv=None) -> int:
         f"| transcript lag behind speech, median | {pct(lags, 50):.1f} s |",
         f"| transcript lag behind speech, p95 | {pct(lags, 95):.1f} s |",
         f"| transcript segments live | {len(lags)} |",
-        f"| CPU share of the process | {cpu / wall:.2f} cores of {os.cpu_count()} ({cpu / wall / (os.cpu_count() or 1):.0%}) |",
+        f"| CPU share of the process | {cpu / wall:.2f} cores of {os.cpu_count()} "
+        f"({cpu / wall / (os.cpu_count() or 1):.0%}) |",
         "| RSS over the session | " + ", ".join(f"{t / 60:.1f} min {mb:.0f} MB" + (f" ({label})" if label else "")
                                               for label, t, mb in rss) + " |",
         "", "Per analysed frame, video lane: " + ", ".join(f"{k} {v:.1f} ms" for k, v in per_frame.items()) + ".",
         "", "Audio lanes, total seconds of work: " + "; ".join(
-            f"{lane}: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items()) for lane, t in lanes.items() if lane != "video")
+            f"{lane}: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
+            for lane, t in lanes.items() if lane != "video")
         + ".", "",
         f"Last transcript tail: {tr.summary if tr else ''}", "",
         "Goal: p95 <= 1 s for the face indicators, transcript <= 5 s behind. The delay is push -> the "

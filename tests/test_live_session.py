@@ -240,7 +240,8 @@ def test_two_sessions_share_no_state(analyzer, tmp_path):
         s2.drain(10)
         assert s1.snapshot().indicator("face.identity_consistency").status == "flag"
         assert s2.snapshot().indicator("face.identity_consistency").status == "ok"
-        assert s1.faces is not s2.faces and s1.lanes["video"].extractors["faces"] is not s2.lanes["video"].extractors["faces"]
+        assert s1.faces is not s2.faces
+        assert s1.lanes["video"].extractors["faces"] is not s2.lanes["video"].extractors["faces"]
         assert s1.frames_received == s2.frames_received == 30
     finally:
         s1.close()

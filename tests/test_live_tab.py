@@ -420,7 +420,8 @@ def test_two_interviewers_at_once_share_nothing_and_no_consent_captures_nothing(
                     page.get_by_role("tab", name="Live interview").click()
                 # without consent: refused, and the capture never asks for the camera
                 pages[0].locator("#live-start").click()
-                pages[0].get_by_text("tell the candidate about this check").first.wait_for(timeout=10_000)  # error toast
+                # the error toast
+                pages[0].get_by_text("tell the candidate about this check").first.wait_for(timeout=10_000)
                 assert not opened
                 assert "Nothing is captured" in pages[0].locator("#live-capture").inner_text()
                 for page in pages:

@@ -178,8 +178,7 @@ def live_panel_html(snapshot: Any | None, *, marks: Sequence[tuple[str, float | 
         meta = (f"{state_word} · {fmt_t(_get(snapshot, 't', 0.0))} · {received} frames received"
                 + (f", {dropped} skipped to keep up" if dropped else ""))
     all_msgs = [str(m) for m in (_get(snapshot, "messages", ()) or ())] + [str(m) for m in messages]
-    seen: set[str] = set()
-    all_msgs = [m for m in all_msgs if not (m in seen or seen.add(m))]
+    all_msgs = list(dict.fromkeys(all_msgs))  # drop repeats, keep the first order
     parts = [f'<div class="ig-live" data-state="{escape(state)}" data-flagged="{"true" if flagged else "false"}">',
              (f'<div class="ig-live-head"><span class="ig-live-meta">{escape(meta)}</span></div>'
               if state == "done" else  # the report's badge above says the level and the sentence

@@ -641,16 +641,16 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
         timer = gr.Timer(1.0, active=False)
 
     start_btn.click(start, inputs=[consent, source, id_image, candidate, capture],
-                    outputs=[sid_state, status, panel, timer, badge, report_html, report_json], js=_START_JS, api_name=False,
-                    concurrency_limit=None, show_progress="minimal")
+                    outputs=[sid_state, status, panel, timer, badge, report_html, report_json], js=_START_JS,
+                    api_visibility="private", concurrency_limit=None, show_progress="minimal")
     stop_btn.click(stop, inputs=[sid_state],
                    outputs=[sid_state, status, panel, badge, report_html, report_json, timer],
-                   js=_STOP_JS, api_name=False, concurrency_limit=None)
-    timer.tick(tick, inputs=[sid_state], outputs=[panel, timer], api_name=False, concurrency_limit=None,
+                   js=_STOP_JS, api_visibility="private", concurrency_limit=None)
+    timer.tick(tick, inputs=[sid_state], outputs=[panel, timer], api_visibility="private", concurrency_limit=None,
                show_progress="hidden")
     for kind, btn in challenge_btns.items():
-        btn.click(mark(kind), inputs=[sid_state], outputs=[status, panel], api_name=False, concurrency_limit=None,
-                  show_progress="hidden")
+        btn.click(mark(kind), inputs=[sid_state], outputs=[status, panel], api_visibility="private",
+                  concurrency_limit=None, show_progress="hidden")
     root = gr.context.Context.root_block
     if root is not None:
         root.unload(unload)

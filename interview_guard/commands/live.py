@@ -109,6 +109,6 @@ def run(args: argparse.Namespace) -> Output:
                 source.close()
     final = {"final": True, "report": str(paths.json) if paths else None, "case_id": report.case.case_id,
              "level": report.risk.level, "note": "signals for a human reviewer; verification needed, not a verdict"}
-    _emit(final if jsonl else f"risk: {report.risk.level} (verification needed, not a verdict); report: {final['report']}",
-          jsonl)
+    _emit(final if jsonl else
+          f"risk: {report.risk.level} (verification needed, not a verdict); report: {final['report']}", jsonl)
     return Output(None, "")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..errors import InterviewGuardError
 from ..features import FeatureEnv, FeatureSpec, FeatureUnavailable
@@ -50,7 +50,8 @@ class Lane:
     failures: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
-    def build(self, skip: Mapping[str, str] | None = None, tune=None) -> None:
+    def build(self, skip: Mapping[str, str] | None = None,
+              tune: Callable[[str, Any], None] | None = None) -> None:
         for name in self.wanted:
             if skip and name in skip:
                 self.failures[name] = skip[name]
@@ -63,6 +64,9 @@ class Lane:
             broken = [d for d in local if d not in self.extractors]
             if broken:
                 self.failures[name] = f"needs {broken[0]}: {self.failures.get(broken[0], 'not running')}"
+                continue
+            if spec.build is None:  # only stream (video / audio) features reach a lane
+                self.failures[name] = f"{name} is not a stream feature"
                 continue
             try:
                 ex = spec.build(self.env)
@@ -117,7 +121,7 @@ def tune_for_live(tuning):
     def tune(name: str, ex: Any) -> None:
         stream = getattr(ex, "stream", None)
         opts = getattr(stream, "opts", None)
-        if name == "asr" and opts is not None and hasattr(opts, "window_s"):
+        if name == "asr" and stream is not None and opts is not None and hasattr(opts, "window_s"):
             stream.opts = replace(opts, window_s=float(tuning.asr_window_s),
                                   beam_size=min(int(opts.beam_size), int(tuning.asr_beam_size)))
 

@@ -130,7 +130,9 @@ class FaceTracker:
         if self.reference is None:
             self._ref.append(emb)
             self._ref_q.append(q)
-            if len(self._ref) >= self.tu.establish_min_samples and t - self.first_t >= self.tu.establish_s:
+            # add() sets first_t before it gets here
+            if (len(self._ref) >= self.tu.establish_min_samples and self.first_t is not None
+                    and t - self.first_t >= self.tu.establish_s):
                 w = np.asarray(self._ref_q, np.float32) + 1e-3
                 self.reference = _unit((np.stack(self._ref) * w[:, None]).sum(axis=0))
                 self.ref_until = t
@@ -217,9 +219,9 @@ class FaceTracker:
         if self.reference is None:
             return Indicator(CONSISTENCY, "pending", summary="establishing the identity at the start "
                              f"({len(self._ref)} usable face(s) so far)")
-        sim = "" if self.last_sim is None else f" (similarity now {self.last_sim:.2f})"
+        now_sim = "" if self.last_sim is None else f" (similarity now {self.last_sim:.2f})"
         return Indicator(CONSISTENCY, "ok", confidence=self._confidence(),
-                         summary=f"the same person as at the start{sim}")
+                         summary=f"the same person as at the start{now_sim}")
 
     def _id_indicator(self) -> Indicator:
         if self.id_embedding is None:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+IndicatorStatus = Literal["ok", "flag", "skipped", "pending", "inactive", "error"]
 INDICATOR_STATUSES: tuple[str, ...] = ("ok", "flag", "skipped", "pending", "inactive", "error")
 CHALLENGES: tuple[str, ...] = ("hand_wave", "head_turn", "read_sentence")
 
@@ -53,7 +55,7 @@ class LiveOptions:
 @dataclass(frozen=True)
 class Indicator:
     name: str  # a signal name, e.g. "face.identity_consistency"
-    status: str  # ok | flag | skipped | pending | inactive | error
+    status: IndicatorStatus
     score: float = 0.0
     confidence: float = 0.0
     summary: str = ""

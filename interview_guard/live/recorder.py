@@ -15,8 +15,14 @@ import queue
 import threading
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from av.audio.stream import AudioStream
+    from av.container import OutputContainer
+    from av.video.stream import VideoStream
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +47,9 @@ class Recorder:
         self._last_vt = -1.0
         self._audio_next = 0  # samples written (pts of the next audio frame)
         self._t0: float | None = None
-        self._container = None
-        self._vs = None
-        self._as = None
+        self._container: OutputContainer | None = None
+        self._vs: VideoStream | None = None
+        self._as: AudioStream | None = None
         self._thread = threading.Thread(target=self._run, name="live-recorder", daemon=True)
         self._thread.start()
 
@@ -115,7 +121,7 @@ class Recorder:
         c = av.open(str(self.path), "w", format="mpegts", options={"flush_packets": "1"})
         vs = a = None
         if video:
-            codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+            codec: Literal["libx264", "mpeg4"] = "libx264" if "libx264" in av.codecs_available else "mpeg4"
             vs = c.add_stream(codec, rate=max(1, int(round(self.fps))))
             vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
             vs.codec_context.time_base = Fraction(1, 1000)
@@ -135,7 +141,8 @@ class Recorder:
         import av
 
         if kind == "v":
-            if self._vs is None:
+            # _open sets the container, the size and the streams together
+            if self._vs is None or self._container is None or self._size is None:
                 self.lost_video += 1
                 return
             h, w = data.shape[:2]
@@ -155,7 +162,7 @@ class Recorder:
                 self._container.mux(p)
             self.frames += 1
         else:
-            if self._as is None:
+            if self._as is None or self._container is None:
                 self.lost_audio_s += len(data) / 16000.0
                 return
             t0 = self._origin(t)
@@ -164,13 +171,13 @@ class Recorder:
                 data = np.concatenate([np.zeros(start - self._audio_next, np.float32), data])
             elif start < self._audio_next - 1600:
                 return  # audio from before what is written already
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data, np.float32)[None, :], format="flt",
-                                               layout="mono")
-            frame.sample_rate = 16000
-            frame.pts = self._audio_next
-            frame.time_base = Fraction(1, 16000)
+            aframe = av.AudioFrame.from_ndarray(np.ascontiguousarray(data, np.float32)[None, :], format="flt",
+                                                layout="mono")
+            aframe.sample_rate = 16000
+            aframe.pts = self._audio_next
+            aframe.time_base = Fraction(1, 16000)
             self._audio_next += len(data)
-            for p in self._as.encode(frame):
+            for p in self._as.encode(aframe):
                 self._container.mux(p)
             self.audio_s = self._audio_next / 16000.0
 

@@ -21,13 +21,16 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError
 from . import indicators as ind
 from .options import CHALLENGES, LiveOptions, LiveSnapshot
+
+if TYPE_CHECKING:
+    from ..report import ReportPaths
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +95,9 @@ class LiveSession:
         self.blend = ind.BlendTracker(lo.flag_threshold, self.tuning.blend_every_s)
         self.transcript = ind.TranscriptTail()
         self.voices = ind.VoiceTracker(so.speaker_threshold, self.tuning.expected_voices)
-        self.synthetic = ind.SyntheticVoiceTracker(lo.flag_threshold, lo.voice_margin_threshold,
-                                                   note=f"sampled: about {4:.0f} s of speech every {opts.heavy_every_s:g} s")
+        self.synthetic = ind.SyntheticVoiceTracker(
+            lo.flag_threshold, lo.voice_margin_threshold,
+            note=f"sampled: about {4:.0f} s of speech every {opts.heavy_every_s:g} s")
         self.lanes: dict[str, Any] = {}
         self._ready = {k: threading.Event() for k in ("video", "audio", "asr", "voice")}
         self._audio_q: queue.Queue = queue.Queue()
@@ -101,14 +105,14 @@ class LiveSession:
         self._voice_q: queue.Queue = queue.Queue()
         self._backlog = {"audio": 0.0, "asr": 0.0, "voice": 0.0}
         self.recorder = None
-        self.report_paths = None  # report.ReportPaths once finish() wrote the case folder
+        self.report_paths: ReportPaths | None = None  # once finish() wrote the case folder
         self._timeline_f = None
         if self.case_dir is not None:
             self.case_dir.mkdir(parents=True, exist_ok=True)
             self._timeline_f = open(self.case_dir / TIMELINE_NAME, "a", encoding="utf-8")
             self._write_line({"event": "start", "wall": round(self._started_wall, 3), "consent": consent,
                               "candidate_id": candidate_id, "record": opts.record})
-        if opts.record:
+        if opts.record and self.case_dir is not None:  # recording always has a case folder (above)
             from .recorder import RECORDING_NAME, Recorder
 
             self.recorder = Recorder(self.case_dir / RECORDING_NAME, fps=opts.sample_fps)
@@ -249,7 +253,10 @@ class LiveSession:
                     self._cond.wait(0.5)
                 if self._stopping:
                     break
-                t, image, pushed = self._latest
+                latest = self._latest
+                if latest is None:  # not reached: the wait ends with a frame or a stop
+                    continue
+                t, image, pushed = latest
                 self._latest = None
                 self._video_busy = True
             only = {"faces", "screen_cues"}
@@ -348,7 +355,8 @@ class LiveSession:
     def _missing_vad(self) -> dict[str, str]:
         audio = self.lanes.get("audio")
         if audio is not None and "speech_activity" in audio.failures and self.config.speech.vad:
-            return {n: f"needs speech_activity: {audio.failures['speech_activity']}" for n in ("asr", "synthetic_voice")}
+            reason = f"needs speech_activity: {audio.failures['speech_activity']}"
+            return {n: reason for n in ("asr", "synthetic_voice")}
         return {}
 
     def _wanted(self, names) -> tuple[str, ...]:

@@ -98,15 +98,16 @@ def _receive(url: str, q, sample_fps: float, timeout_s: float, max_side: int) ->
         next_t = -1e9
         for packet in container.demux(*(vstreams + astreams)):
             for frame in packet.decode():
-                if frame.time is None:
+                # only video and audio streams are demuxed: no subtitle frames come here
+                if not isinstance(frame, (av.VideoFrame, av.AudioFrame)) or frame.time is None:
                     continue
                 origin = frame.time if origin is None else origin
                 t = max(0.0, float(frame.time - origin))
-                if packet.stream.type == "video":
+                if isinstance(frame, av.VideoFrame):
                     if t < next_t:
                         continue
                     next_t = t + 0.999 / sample_fps
-                    img = frame.to_ndarray(format="bgr24")
+                    img: np.ndarray = frame.to_ndarray(format="bgr24")
                     h, w = img.shape[:2]
                     if max(h, w) > max_side:
                         s = max_side / float(max(h, w))
@@ -115,7 +116,7 @@ def _receive(url: str, q, sample_fps: float, timeout_s: float, max_side: int) ->
                         q.put(("video", t, img), timeout=1.0)
                     except queue.Full:
                         pass  # the parent is behind: newer frames matter more
-                else:
+                elif resampler is not None:  # an audio frame; the resampler exists whenever audio does
                     for out in resampler.resample(frame):
                         q.put(("audio", t, out.to_ndarray().reshape(-1).astype(np.float32)))
         q.put(("end", 0.0, None))
