@@ -533,8 +533,7 @@ def mount_live_tab(host: Any, config: Any, *, opener: Callable[..., Any] | None 
     ``host``: the app's AnalyzerHost (its Analyzer, its worker thread and its temp dir)."""
     import gradio as gr
 
-    from .render import badge_html
-    from .ui import write_report_files
+    from .render import badge_html, write_report_files
 
     sessions = LiveSessions(opener or _module_opener, analyzer=host.get_analyzer, run_blocking=host.run_blocking,
                             new_dir=host.new_dir, listener=listener or _module_listener)

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 from html import escape
-from typing import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..types import Followup, RiskAssessment, Signal
+from ..types import Followup, RiskAssessment, RiskReport, Signal
+
+if TYPE_CHECKING:
+    from ..config import AnalyzerConfig
 
 SIGNAL_HEADERS: tuple[str, ...] = ("name", "status", "score", "confidence", "summary")
 VERIFICATION_SENTENCE = "Verification needed — this is not a hiring decision."
@@ -85,3 +89,11 @@ def placeholder_badge() -> str:
     return ('<div class="ig-badge" data-level="none" style="border:2px dashed #98a2b3;border-radius:10px;'
             'padding:14px 16px;color:#475467">No analysis yet. Add a recording and/or documents, then '
             f'press <b>Analyze</b>. {escape(VERIFICATION_SENTENCE)}</div>')
+
+
+def write_report_files(report: RiskReport, out_dir: Path, config: "AnalyzerConfig") -> tuple[Path, Path]:
+    """report.html and report.json in ``out_dir`` (the config's [report] options honoured)."""
+    from ..report import write_reports
+
+    paths = write_reports(report, out_dir, config.report)
+    return Path(paths.html), Path(paths.json)

@@ -30,7 +30,7 @@ from ..errors import InputError, InterviewGuardError  # noqa: E402
 from ..types import CaseInputs, RiskReport  # noqa: E402
 from .challenges import challenge_results_from_file, challenge_results_html, challenges_markdown  # noqa: E402
 from .live_tab import mount_live_tab  # noqa: E402
-from .render import SIGNAL_HEADERS, badge_html, followups_html, placeholder_badge, signal_rows  # noqa: E402
+from .render import SIGNAL_HEADERS, badge_html, followups_html, placeholder_badge, signal_rows, write_report_files  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -164,14 +164,6 @@ def case_inputs(values: dict[str, Any]) -> CaseInputs:
     if not files:
         raise InputError("nothing to analyze: add a recording or at least one document or log")
     return CaseInputs(candidate_id=candidate, **files)
-
-
-def write_report_files(report: RiskReport, out_dir: Path, config: AnalyzerConfig) -> tuple[Path, Path]:
-    """report.html and report.json in ``out_dir``."""
-    from ..report import write_reports
-
-    paths = write_reports(report, out_dir, config.report)
-    return Path(paths.html), Path(paths.json)
 
 
 def _progress_adapter(progress: Any) -> Callable[[str, float | None, str], None]:

@@ -45,7 +45,7 @@ def smoothstep(lo: float, hi: float, x: float) -> float:
     return t * t * (3.0 - 2.0 * t)
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
+def unit_vector(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v / n if n > 0 else v
 
@@ -67,7 +67,7 @@ class FaceTracker:
         self.max_absence_s = float(max_absence_s)
         self.fps = float(sample_fps)
         self.tu = tuning
-        self.id_embedding = None if id_embedding is None else _unit(np.asarray(id_embedding, np.float32))
+        self.id_embedding = None if id_embedding is None else unit_vector(np.asarray(id_embedding, np.float32))
         self.id_note = id_note
         self.frames = 0
         self.last_t: float | None = None
@@ -104,7 +104,7 @@ class FaceTracker:
         primary = max(faces, key=lambda f: float(f.bbox[2]) * float(f.bbox[3]), default=None)
         if primary is None or primary.embedding is None or not primary.quality.usable:
             return
-        emb = _unit(np.asarray(primary.embedding, np.float32))
+        emb = unit_vector(np.asarray(primary.embedding, np.float32))
         q = float(primary.quality.score)
         self.usable += 1
         self._recent.append((t, emb, q))
@@ -134,7 +134,7 @@ class FaceTracker:
             if (len(self._ref) >= self.tu.establish_min_samples and self.first_t is not None
                     and t - self.first_t >= self.tu.establish_s):
                 w = np.asarray(self._ref_q, np.float32) + 1e-3
-                self.reference = _unit((np.stack(self._ref) * w[:, None]).sum(axis=0))
+                self.reference = unit_vector((np.stack(self._ref) * w[:, None]).sum(axis=0))
                 self.ref_until = t
             return
         sim = float(self.reference @ emb)
@@ -243,7 +243,7 @@ class FaceTracker:
 
 
 def emb_mean(vectors: list[np.ndarray]) -> np.ndarray:
-    return _unit(np.mean(np.stack(vectors), axis=0))
+    return unit_vector(np.mean(np.stack(vectors), axis=0))
 
 
 # --------------------------------------------------------------------------- liveness / deepfake
@@ -373,13 +373,13 @@ class VoiceTracker:
             if not len(vecs):
                 continue
             self.spans += 1
-            v = _unit(vecs.mean(axis=0))
+            v = unit_vector(vecs.mean(axis=0))
             dur = float(e.span.end - e.span.start)
             sims = [float(c @ v) for c in self.centroids]
             k = int(np.argmax(sims)) if sims else -1
             if k >= 0 and sims[k] >= self.thr:
                 w = self.seconds[k]
-                self.centroids[k] = _unit(self.centroids[k] * w + v * dur)
+                self.centroids[k] = unit_vector(self.centroids[k] * w + v * dur)
                 self.seconds[k] += dur
             else:
                 self.centroids.append(v)

@@ -238,7 +238,7 @@ class LiveSession:
         emb, note = id_embedding(self.specs, self.env) if self.id_image else (None, "no ID photo given")
         with self._lock:
             self.lanes["video"] = lane
-            self.faces.id_embedding = None if emb is None else ind._unit(np.asarray(emb, np.float32))
+            self.faces.id_embedding = None if emb is None else ind.unit_vector(np.asarray(emb, np.float32))
             self.faces.id_note = note
             self.screen.fas_note = lane.failures.get("fas_scores", "")
         if note and self.id_image:
